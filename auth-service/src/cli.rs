@@ -1,0 +1,56 @@
+//! The command line. Kept in the library so tests can check what the compose
+//! file and the README run against these exact definitions.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "auth-service",
+    version,
+    about = "Issues, refreshes, verifies and blacklists simplejwt-compatible JWTs"
+)]
+pub struct Cli {
+    /// TOML settings file (else $TOKENPAIR_CONFIG); the environment overrides it.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the token API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+        bind: String,
+    },
+    /// Create the tables (leaves tables Django already created as they are).
+    Migrate,
+    /// Create a superuser, as Django's `createsuperuser` does.
+    Createsuperuser(CreateUserArgs),
+    /// Create a regular (non-staff) user; same flags and variables as createsuperuser.
+    Createuser(CreateUserArgs),
+    /// Change a user's password, as Django's `changepassword` does.
+    Changepassword {
+        /// The user (default: the current system user's name).
+        username: Option<String>,
+    },
+    /// Validate the settings and the database; exit non-zero with the problem.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    /// Do not prompt: take the username and email from the flags or from
+    /// DJANGO_SUPERUSER_USERNAME / DJANGO_SUPERUSER_EMAIL, the password from
+    /// DJANGO_SUPERUSER_PASSWORD (none: an unusable password).
+    #[arg(long, alias = "no-input")]
+    pub noinput: bool,
+    #[arg(long)]
+    pub username: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+}

@@ -1,0 +1,22 @@
+//! One module per command; `run` dispatches.
+
+mod check;
+mod migrate;
+mod serve;
+mod users;
+
+use shared::Settings;
+
+use crate::cli::Command;
+
+/// Run a command; the error is the one line to print before exiting non-zero.
+pub fn run(command: Command, settings: Settings) -> Result<(), String> {
+    match command {
+        Command::Serve { bind } => serve::serve(settings, &bind),
+        Command::Migrate => migrate::migrate(&settings),
+        Command::Createsuperuser(args) => users::create_user(&settings, &args, true),
+        Command::Createuser(args) => users::create_user(&settings, &args, false),
+        Command::Changepassword { username } => users::change_password(&settings, username),
+        Command::Check => check::check(&settings),
+    }
+}

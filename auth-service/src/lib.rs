@@ -1,0 +1,16 @@
+//! The auth service: issues, refreshes and checks simplejwt-compatible tokens
+//! for the users of a Django-compatible `auth_user` table.
+
+pub mod cli;
+pub mod commands;
+pub mod db;
+pub mod error;
+pub mod hash_pool;
+pub mod hashers;
+pub mod login;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod token_user;
+
+pub use startup::Application;

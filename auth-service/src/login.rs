@@ -1,0 +1,81 @@
+//! Django's `ModelBackend.authenticate` for the obtain views: one password hash
+//! on every path (unknown user, inactive user, unusable password) so response
+//! time does not reveal which accounts exist.
+
+use actix_web::http::StatusCode;
+use shared::ApiError;
+
+use crate::db::users::{self, User};
+use crate::error::AuthError;
+use crate::hashers::{self, Verdict};
+use crate::state::AppState;
+
+/// The user whose username and password these are, if active; otherwise the
+/// obtain views' 401.
+pub async fn authenticate(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<User, AuthError> {
+    let user = state
+        .db
+        .run(move |conn| Ok(users::by_username(conn, &username)?))
+        .await?;
+    let config = state.hasher.clone();
+    let (verdict, user, password) = state
+        .hashing
+        .run(move || {
+            let verdict = match &user {
+                Some(user) => hashers::check_password(&password, &user.password, &config),
+                None => {
+                    hashers::run_dummy_hash(&password, &config);
+                    Verdict::Invalid
+                }
+            };
+            (verdict, user, password)
+        })
+        .await?;
+    let (Verdict::Valid { must_update }, Some(mut user)) = (verdict, user) else {
+        return Err(no_active_account(state));
+    };
+    // Django's ModelBackend refuses inactive users whatever CHECK_USER_IS_ACTIVE says.
+    if !user.is_active {
+        return Err(no_active_account(state));
+    }
+    if must_update && state.settings.tokenpair.hash_upgrade {
+        user.password = upgrade_hash(state, &user, password).await?;
+    }
+    Ok(user)
+}
+
+/// Django's re-hash on login (opt-in: see HASH_UPGRADE in the README).
+async fn upgrade_hash(
+    state: &AppState,
+    user: &User,
+    password: String,
+) -> Result<String, AuthError> {
+    let config = state.hasher.clone();
+    let hash = state
+        .hashing
+        .run(move || hashers::make_password(&password, &config))
+        .await?;
+    let (id, stored) = (user.id, hash.clone());
+    state
+        .db
+        .run(move |conn| Ok(users::set_password(conn, id, &stored)?))
+        .await?;
+    tracing::info!(
+        user_id = user.id,
+        "password hash upgraded to the current hasher"
+    );
+    Ok(hash)
+}
+
+fn no_active_account(state: &AppState) -> AuthError {
+    state
+        .challenge(ApiError::detail(
+            StatusCode::UNAUTHORIZED,
+            "No active account found with the given credentials",
+        ))
+        .into()
+}

@@ -1,0 +1,90 @@
+//! What every request handler needs, built once at start-up from the settings.
+
+use std::sync::Arc;
+
+use shared::settings::{PasswordHasherKind, Settings};
+use shared::tokens::TokenBackend;
+use shared::{ApiError, Authenticator};
+
+use crate::db::users::UserIdField;
+use crate::db::{DatabaseTarget, Db};
+use crate::hash_pool::HashPool;
+use crate::hashers::{HasherConfig, HasherKind};
+
+/// Why the service cannot start: one line, naming the setting or resource.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+impl From<shared::settings::SettingsError> for StartupError {
+    fn from(e: shared::settings::SettingsError) -> Self {
+        Self(e.0)
+    }
+}
+
+impl From<std::io::Error> for StartupError {
+    fn from(e: std::io::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub struct AppState {
+    pub settings: Settings,
+    pub tokens: Arc<TokenBackend>,
+    pub db: Db,
+    pub hashing: HashPool,
+    pub hasher: HasherConfig,
+    pub user_id_field: UserIdField,
+}
+
+impl AppState {
+    /// Everything that does not need the database.
+    pub fn checked_parts(
+        settings: &Settings,
+    ) -> Result<(TokenBackend, HasherConfig, UserIdField, DatabaseTarget), StartupError> {
+        let tokens = TokenBackend::for_signing(settings.jwt.clone())?;
+        let user_id_field = UserIdField::parse(&settings.jwt.user_id_field).ok_or_else(|| {
+            StartupError(format!(
+                "SIMPLE_JWT.USER_ID_FIELD: {:?} is not a unique auth_user column we can look up (use id, username or email)",
+                settings.jwt.user_id_field
+            ))
+        })?;
+        let target = DatabaseTarget::from_url(settings.database_url.as_ref().map(|s| s.expose()))
+            .map_err(StartupError)?;
+        Ok((tokens, hasher_config(settings), user_id_field, target))
+    }
+
+    pub fn new(settings: Settings) -> Result<Self, StartupError> {
+        let (tokens, hasher, user_id_field, target) = Self::checked_parts(&settings)?;
+        let tp = &settings.tokenpair;
+        let pool = target
+            .pool(tp.db_pool_size, tp.db_pool_timeout)
+            .map_err(|e| StartupError(format!("DATABASE_URL: {e}")))?;
+        Ok(Self {
+            hashing: HashPool::new(tp.hash_threads, tp.hash_queue),
+            tokens: Arc::new(tokens),
+            db: Db::new(pool),
+            hasher,
+            user_id_field,
+            settings,
+        })
+    }
+
+    /// The extractor configuration for routes that take an access token.
+    pub fn authenticator(&self) -> Authenticator {
+        Authenticator::new(self.tokens.clone())
+    }
+
+    /// A 401 carrying this service's `WWW-Authenticate` challenge.
+    pub fn challenge(&self, error: ApiError) -> ApiError {
+        error.with_auth_scheme(self.tokens.auth_scheme())
+    }
+}
+
+pub fn hasher_config(settings: &Settings) -> HasherConfig {
+    let kind = match settings.tokenpair.password_hasher {
+        PasswordHasherKind::Pbkdf2Sha256 => HasherKind::Pbkdf2Sha256,
+        PasswordHasherKind::Argon2 => HasherKind::Argon2,
+    };
+    HasherConfig::new(kind, settings.tokenpair.pbkdf2_iterations)
+}

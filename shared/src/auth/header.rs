@@ -1,0 +1,94 @@
+//! simplejwt's `JWTAuthentication.get_header` / `get_raw_token` (spec §5.1).
+
+use actix_web::HttpRequest;
+
+/// The header named by `AUTH_HEADER_NAME` holds a known scheme but not exactly
+/// one token after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadAuthorizationHeader;
+
+/// The raw header bytes. Repeated headers are joined with "," as a WSGI server
+/// joins them, so `Bearer a` twice becomes three parts and is refused.
+pub fn header_bytes(req: &HttpRequest, name: &str) -> Option<Vec<u8>> {
+    let mut values = req.headers().get_all(name).peekable();
+    values.peek()?;
+    let mut joined = Vec::new();
+    for (i, value) in values.enumerate() {
+        if i > 0 {
+            joined.push(b',');
+        }
+        joined.extend_from_slice(value.as_bytes());
+    }
+    Some(joined)
+}
+
+/// Python's `bytes.split()`: runs of ASCII whitespace separate parts.
+fn parts(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    header
+        .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
+        .filter(|part| !part.is_empty())
+}
+
+/// `Ok(None)`: the header does not concern us (empty, or another scheme such as
+/// `Basic`, `bearer` or a bare token): the request is simply unauthenticated.
+/// `Err`: our scheme with zero or several tokens after it.
+pub fn raw_token<'h>(
+    header: &'h [u8],
+    header_types: &[String],
+) -> Result<Option<&'h [u8]>, BadAuthorizationHeader> {
+    let mut parts = parts(header);
+    let Some(scheme) = parts.next() else {
+        return Ok(None);
+    };
+    if !header_types.iter().any(|t| t.as_bytes() == scheme) {
+        return Ok(None);
+    }
+    match (parts.next(), parts.next()) {
+        (Some(token), None) => Ok(Some(token)),
+        _ => Err(BadAuthorizationHeader),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bearer() -> Vec<String> {
+        vec!["Bearer".to_owned()]
+    }
+
+    #[test]
+    fn spec_table() {
+        let t = bearer();
+        assert_eq!(raw_token(b"", &t), Ok(None));
+        assert_eq!(raw_token(b"   ", &t), Ok(None));
+        assert_eq!(raw_token(b"bearer abc", &t), Ok(None));
+        assert_eq!(raw_token(b"JWT abc", &t), Ok(None));
+        assert_eq!(raw_token(b"Basic dXNlcjpwdw==", &t), Ok(None));
+        assert_eq!(raw_token(b"abc.def.ghi", &t), Ok(None));
+        assert_eq!(raw_token(b"Bearer", &t), Err(BadAuthorizationHeader));
+        assert_eq!(raw_token(b"Bearer ", &t), Err(BadAuthorizationHeader));
+        assert_eq!(raw_token(b"Bearer a b", &t), Err(BadAuthorizationHeader));
+        assert_eq!(raw_token(b"Bearer abc", &t), Ok(Some(&b"abc"[..])));
+        assert_eq!(raw_token(b"Bearer  abc", &t), Ok(Some(&b"abc"[..])));
+        assert_eq!(raw_token(b"Bearer\tabc ", &t), Ok(Some(&b"abc"[..])));
+        assert_eq!(raw_token(b" Bearer abc", &t), Ok(Some(&b"abc"[..])));
+    }
+
+    #[test]
+    fn several_schemes() {
+        let t = vec!["JWT".to_owned(), "Bearer".to_owned()];
+        assert_eq!(raw_token(b"JWT abc", &t), Ok(Some(&b"abc"[..])));
+        assert_eq!(raw_token(b"Bearer abc", &t), Ok(Some(&b"abc"[..])));
+        assert_eq!(raw_token(b"Token abc", &t), Ok(None));
+    }
+
+    #[test]
+    fn non_ascii_bytes_do_not_panic() {
+        assert_eq!(
+            raw_token(b"Bearer \xff\xfe", &bearer()),
+            Ok(Some(&b"\xff\xfe"[..]))
+        );
+        assert_eq!(raw_token(b"\xff Bearer", &bearer()), Ok(None));
+    }
+}

@@ -1,0 +1,151 @@
+//! Request authentication as simplejwt's `JWTStatelessUserAuthentication` does it,
+//! packaged as an actix extractor: a handler that takes a [`TokenUser`] argument
+//! is protected.
+//!
+//! ```ignore
+//! async fn protected(user: TokenUser) -> HttpResponse { ... }
+//! App::new().app_data(web::Data::new(Authenticator::new(backend)))
+//! ```
+
+pub mod header;
+
+use actix_web::dev::Payload as RequestBody;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde_json::Value;
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use crate::errors::{ApiError, TokenMessage};
+use crate::settings::TokenClass;
+use crate::tokens::{Payload, TokenBackend, now};
+
+/// A token that passed every check of one of the `AUTH_TOKEN_CLASSES`.
+#[derive(Debug, Clone)]
+pub struct ValidatedToken {
+    pub class: TokenClass,
+    pub payload: Payload,
+}
+
+/// Authenticates requests with the token rules of the shared settings.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    backend: Arc<TokenBackend>,
+}
+
+impl Authenticator {
+    pub fn new(backend: Arc<TokenBackend>) -> Self {
+        Self { backend }
+    }
+
+    pub fn backend(&self) -> &TokenBackend {
+        &self.backend
+    }
+
+    /// A 401 with this service's `WWW-Authenticate` challenge.
+    pub fn challenge(&self, error: ApiError) -> ApiError {
+        error.with_auth_scheme(self.backend.auth_scheme())
+    }
+
+    /// `JWTAuthentication.authenticate`: `Ok(None)` when the request carries no
+    /// token for us (DRF then answers "credentials were not provided").
+    pub fn authenticate(&self, req: &HttpRequest) -> Result<Option<ValidatedToken>, ApiError> {
+        let jwt = self.backend.settings();
+        let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
+            return Ok(None);
+        };
+        let raw = header::raw_token(&header, &jwt.auth_header_types).map_err(|_| {
+            self.challenge(ApiError::detail_code(
+                StatusCode::UNAUTHORIZED,
+                "Authorization header must contain two space-delimited values",
+                "bad_authorization_header",
+            ))
+        })?;
+        let Some(raw) = raw else {
+            return Ok(None);
+        };
+        self.validate(raw, now()).map(Some)
+    }
+
+    /// `get_validated_token`: the first of `AUTH_TOKEN_CLASSES` that accepts the
+    /// token wins; otherwise one message per class.
+    pub fn validate(&self, raw: &[u8], now: f64) -> Result<ValidatedToken, ApiError> {
+        let classes = &self.backend.settings().auth_token_classes;
+        let mut messages = Vec::with_capacity(classes.len());
+        for &class in classes {
+            match self.backend.validate(raw, class, now) {
+                Ok(payload) => return Ok(ValidatedToken { class, payload }),
+                Err(error) => messages.push(TokenMessage {
+                    token_class: class.class_name(),
+                    token_type: class.type_name(),
+                    message: error.message(),
+                }),
+            }
+        }
+        Err(self.challenge(ApiError::no_valid_token_type(&messages)))
+    }
+
+    /// DRF's view preamble and `IsAuthenticated`, stateless: content negotiation,
+    /// then the token, then the user-id claim.
+    pub fn token_user(&self, req: &HttpRequest) -> Result<TokenUser, ApiError> {
+        crate::views::negotiate(req)?;
+        let token = self
+            .authenticate(req)?
+            .ok_or_else(|| self.challenge(ApiError::not_authenticated()))?;
+        let claim = &self.backend.settings().user_id_claim;
+        let Some(user_id) = token.payload.get(claim).cloned() else {
+            return Err(self.challenge(ApiError::token_not_valid(
+                "Token contained no recognizable user identification",
+            )));
+        };
+        Ok(TokenUser { user_id, token })
+    }
+}
+
+/// The `?format=` query parameter DRF uses to override negotiation.
+pub fn format_param(req: &HttpRequest) -> Option<String> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.0.into_iter()
+                .rev()
+                .find(|(k, _)| k == "format")
+                .map(|(_, v)| v)
+        })
+}
+
+/// simplejwt's `TokenUser`: the user as the token describes it, no database.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    /// The `USER_ID_CLAIM` value (a string since simplejwt 5.5.1, an integer before).
+    pub user_id: Value,
+    pub token: ValidatedToken,
+}
+
+impl TokenUser {
+    /// A claim read the way `TokenUser` falls through to the token.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.token.payload.get(name)
+    }
+
+    /// `TokenUser.username` (the claim, or "").
+    pub fn username(&self) -> &str {
+        self.claim("username").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+impl FromRequest for TokenUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut RequestBody) -> Self::Future {
+        let result = match req.app_data::<web::Data<Authenticator>>() {
+            Some(auth) => auth.token_user(req),
+            None => {
+                tracing::error!("TokenUser used without an Authenticator in the app data");
+                Err(ApiError::internal())
+            }
+        };
+        ready(result)
+    }
+}

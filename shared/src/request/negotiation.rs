@@ -1,0 +1,323 @@
+//! DRF's `DefaultContentNegotiation.select_renderer`, and the media-type
+//! parsing (Django's `parse_header_parameters`, DRF's `_MediaType`) that it
+//! shares with parser selection.
+
+use super::fields::py_strip;
+use crate::errors::ApiError;
+
+/// The renderers of a DRF view with the default settings:
+/// `(format, media type)` of `JSONRenderer` and `BrowsableAPIRenderer`.
+const RENDERERS: [(&str, &str); 2] = [("json", "application/json"), ("api", "text/html")];
+
+/// DRF's `DefaultContentNegotiation` for views rendering JSON.
+///
+/// The services always answer JSON, but an `Accept` that DRF would satisfy
+/// with its browsable-API renderer must still be accepted. `accept` is the
+/// raw header value (None when absent), `format` the `?format=` parameter.
+pub fn negotiate(accept: Option<&str>, format: Option<&str>) -> Result<(), ApiError> {
+    let renderers: Vec<MediaType> = match format {
+        // DRF tests `if format:`, so an empty `?format=` filters nothing.
+        Some(format) if !format.is_empty() => RENDERERS
+            .iter()
+            .filter(|(name, _)| *name == format)
+            .map(|(_, media_type)| MediaType::parse(media_type))
+            .collect(),
+        _ => RENDERERS
+            .iter()
+            .map(|(_, media_type)| MediaType::parse(media_type))
+            .collect(),
+    };
+    if renderers.is_empty() {
+        return Err(ApiError::not_found());
+    }
+    // DRF walks the Accept entries from the most specific to the least and
+    // takes the first renderer that matches; q-values play no part, so the
+    // answer is simply whether any entry matches any renderer.
+    let header = accept.unwrap_or("*/*");
+    let acceptable = header
+        .split(',')
+        .map(|token| MediaType::parse(py_strip(token)))
+        .any(|wanted| renderers.iter().any(|renderer| renderer.matches(&wanted)));
+    if acceptable {
+        Ok(())
+    } else {
+        Err(ApiError::not_acceptable())
+    }
+}
+
+/// DRF's `_MediaType`: Django's parse of the header, then a split of the
+/// (lower-cased) full type at its first `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MediaType {
+    pub(crate) main_type: String,
+    pub(crate) sub_type: String,
+    pub(crate) params: Vec<(String, String)>,
+}
+
+impl MediaType {
+    pub(crate) fn parse(text: &str) -> Self {
+        let (full_type, params) = parse_header_parameters(text);
+        let (main_type, sub_type) = match full_type.split_once('/') {
+            Some((main, sub)) => (main.to_owned(), sub.to_owned()),
+            None => (full_type, String::new()),
+        };
+        Self {
+            main_type,
+            sub_type,
+            params,
+        }
+    }
+
+    /// `_MediaType.match`: does `self` (a parser's or renderer's type)
+    /// satisfy `other` (what the request sent)? A `*` on either side matches;
+    /// only `self`'s parameters are compared, and ours never have any.
+    pub(crate) fn matches(&self, other: &MediaType) -> bool {
+        for (key, value) in &self.params {
+            if key != "q" && other.param(key) != Some(value.as_str()) {
+                return false;
+            }
+        }
+        let part_ok = |mine: &str, theirs: &str| mine == "*" || theirs == "*" || mine == theirs;
+        part_ok(&self.sub_type, &other.sub_type) && part_ok(&self.main_type, &other.main_type)
+    }
+
+    /// A parameter's value; Django keeps the last of repeated names.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Django's `parse_header_parameters`: the lower-cased main value and the
+/// parameters (names lower-cased, values unquoted), as parsed by Python's
+/// `email.message.Message.get_params`.
+///
+/// RFC 2231 parameters (`name*=...`) are dropped rather than decoded.
+pub(crate) fn parse_header_parameters(line: &str) -> (String, Vec<(String, String)>) {
+    if line.is_empty() {
+        return (String::new(), Vec::new());
+    }
+    if !line.contains(';') {
+        return (py_strip(line).to_lowercase(), Vec::new());
+    }
+    let mut pieces = parse_param(line)
+        .into_iter()
+        .map(|piece| match piece.split_once('=') {
+            Some((name, value)) => (py_strip(name).to_owned(), py_strip(value).to_owned()),
+            None => (py_strip(&piece).to_owned(), String::new()),
+        });
+    // Django keeps only the name of the first piece: the main value.
+    let key = pieces
+        .next()
+        .map(|(name, _)| name.to_lowercase())
+        .unwrap_or_default();
+    let params = pieces
+        .filter(|(name, _)| !name.is_empty() && !is_rfc2231_name(name))
+        // email.utils.decode_params unquotes and re-quotes; get_params then
+        // unquotes again.
+        .map(|(name, value)| {
+            let requoted = format!("\"{}\"", email_quote(&email_unquote(&value)));
+            (name, email_unquote(&requoted))
+        })
+        .collect();
+    (key, params)
+}
+
+/// `^\w+\*([0-9]+\*?)?$`: names that email's RFC 2231 decoding takes over.
+fn is_rfc2231_name(name: &str) -> bool {
+    let Some(star) = name.find('*') else {
+        return false;
+    };
+    let (base, rest) = name.split_at(star);
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if base.is_empty() || !base.chars().all(word) {
+        return false;
+    }
+    let rest = &rest[1..];
+    let digits = rest.trim_end_matches('*');
+    rest.len() - digits.len() <= usize::from(!digits.is_empty())
+        && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `email.message._parseparam`: split at `;` outside double quotes; around
+/// the first `=` of each piece, strip, and lower-case the name.
+fn parse_param(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut s = format!(";{line}");
+    while let Some(rest) = s.strip_prefix(';') {
+        let rest = rest.to_owned();
+        let mut end = rest.find(';');
+        while let Some(e) = end {
+            // `end > 0` in Python: an immediately following `;` is not
+            // checked for quoting.
+            if e == 0 || unescaped_quotes(&rest[..e]).is_multiple_of(2) {
+                break;
+            }
+            end = rest[e + 1..].find(';').map(|i| e + 1 + i);
+        }
+        let end = end.unwrap_or(rest.len());
+        let piece = &rest[..end];
+        let piece = match piece.split_once('=') {
+            Some((name, value)) => format!("{}={}", py_strip(name).to_lowercase(), py_strip(value)),
+            None => piece.to_owned(),
+        };
+        out.push(py_strip(&piece).to_owned());
+        s = rest[end..].to_owned();
+    }
+    out
+}
+
+/// `s.count('"') - s.count('\\"')`.
+fn unescaped_quotes(s: &str) -> usize {
+    s.matches('"').count() - s.matches("\\\"").count()
+}
+
+/// `email.utils.unquote`.
+fn email_unquote(s: &str) -> String {
+    if s.chars().count() > 1 {
+        if let Some(inner) = s.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            return inner.replace("\\\\", "\\").replace("\\\"", "\"");
+        }
+        if let Some(inner) = s.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+            return inner.to_owned();
+        }
+    }
+    s.to_owned()
+}
+
+/// `email.utils.quote`.
+fn email_quote(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::StatusCode;
+
+    #[test]
+    fn accept_headers() {
+        let ok = [
+            None,
+            Some("application/json"),
+            Some("*/*"),
+            Some("application/*"),
+            Some("text/html"),
+            Some("text/*"),
+            Some("application/json; indent=4"),
+            Some("application/xml, */*"),
+            Some("APPLICATION/JSON"),
+            Some("application/json;q=0"),
+            Some("text/plain, application/json;q=0.1"),
+            Some("  application/json  "),
+            Some("application/xml,,text/html"),
+            Some("text/html;level=1"),
+            Some("*/json"),
+        ];
+        for accept in ok {
+            assert!(negotiate(accept, None).is_ok(), "{accept:?}");
+        }
+        let refused = [
+            Some("application/xml"),
+            Some(""),
+            Some("  "),
+            Some("*"),
+            Some("application"),
+            Some("text/plain, image/*"),
+            Some("application/json-patch+json"),
+            Some("application / json"),
+        ];
+        for accept in refused {
+            let err = negotiate(accept, None).expect_err("406 expected");
+            assert_eq!(err.status(), StatusCode::NOT_ACCEPTABLE, "{accept:?}");
+            assert_eq!(
+                err.detail_text(),
+                Some("Could not satisfy the request Accept header.")
+            );
+        }
+    }
+
+    #[test]
+    fn format_parameter() {
+        let cases: [(Option<&str>, Option<&str>, u16); 9] = [
+            (Some("json"), None, 200),
+            (Some("api"), None, 200),
+            (Some(""), Some("application/xml"), 406),
+            (Some(""), None, 200),
+            (Some("xml"), None, 404),
+            (Some("JSON"), None, 404),
+            (Some("json"), Some("text/html"), 406),
+            (Some("api"), Some("application/json"), 406),
+            (Some("api"), Some("text/*"), 200),
+        ];
+        for (format, accept, status) in cases {
+            let got = match negotiate(accept, format) {
+                Ok(()) => 200,
+                Err(err) => err.status().as_u16(),
+            };
+            assert_eq!(got, status, "format={format:?} accept={accept:?}");
+        }
+        assert_eq!(
+            negotiate(None, Some("yaml"))
+                .expect_err("404")
+                .detail_text(),
+            Some("Not found.")
+        );
+    }
+
+    #[test]
+    fn header_parameters_like_django() {
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let cases: [Case; 9] = [
+            ("", "", &[]),
+            (" Application/JSON ", "application/json", &[]),
+            (
+                "application/json; charset=UTF-8",
+                "application/json",
+                &[("charset", "UTF-8")],
+            ),
+            (
+                "multipart/form-data; boundary=\"a;b\"",
+                "multipart/form-data",
+                &[("boundary", "a;b")],
+            ),
+            (
+                "text/plain; A = \"x\\\"y\" ; b",
+                "text/plain",
+                &[("a", "x\"y"), ("b", "")],
+            ),
+            ("text/plain;;q=1", "text/plain", &[("q", "1")]),
+            ("a/b; x=<y>", "a/b", &[("x", "y")]),
+            ("a/b; name*=utf-8''x; c=d", "a/b", &[("c", "d")]),
+            ("form-data=x; name=a", "form-data", &[("name", "a")]),
+        ];
+        for (line, key, params) in cases {
+            let (got_key, got_params) = parse_header_parameters(line);
+            assert_eq!(got_key, key, "{line:?}");
+            let want: Vec<(String, String)> = params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            assert_eq!(got_params, want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn media_type_matching() {
+        let json = MediaType::parse("application/json");
+        for other in [
+            "*/*",
+            "application/*",
+            "*/json",
+            "Application/Json; charset=x",
+        ] {
+            assert!(json.matches(&MediaType::parse(other)), "{other}");
+        }
+        for other in ["", "application", "text/json", "application/json5", "*"] {
+            assert!(!json.matches(&MediaType::parse(other)), "{other}");
+        }
+    }
+}

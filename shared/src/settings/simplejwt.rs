@@ -1,0 +1,409 @@
+//! The `SIMPLE_JWT` table: simplejwt's setting names, its defaults (spec §3) and the checks
+//! simplejwt makes at start-up, plus the ones it leaves to the first request.
+
+use super::values::{self, Parsed};
+use super::{Audience, JwtSettings, Secret, SettingsError, TokenClass};
+use config::ValueKind;
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Every name simplejwt reads (5.5.1 and master), for "did you mean" hints.
+pub(super) const NAMES: &[&str] = &[
+    "ACCESS_TOKEN_LIFETIME",
+    "REFRESH_TOKEN_LIFETIME",
+    "ROTATE_REFRESH_TOKENS",
+    "BLACKLIST_AFTER_ROTATION",
+    "UPDATE_LAST_LOGIN",
+    "ALGORITHM",
+    "SIGNING_KEY",
+    "VERIFYING_KEY",
+    "AUDIENCE",
+    "ISSUER",
+    "JSON_ENCODER",
+    "JWK_URL",
+    "LEEWAY",
+    "AUTH_HEADER_TYPES",
+    "AUTH_HEADER_NAME",
+    "USER_ID_FIELD",
+    "USER_ID_CLAIM",
+    "USER_AUTHENTICATION_RULE",
+    "ON_LOGIN_SUCCESS",
+    "ON_LOGIN_FAILED",
+    "AUTH_TOKEN_CLASSES",
+    "TOKEN_TYPE_CLAIM",
+    "JTI_CLAIM",
+    "TOKEN_USER_CLASS",
+    "SLIDING_TOKEN_REFRESH_EXP_CLAIM",
+    "SLIDING_TOKEN_LIFETIME",
+    "SLIDING_TOKEN_REFRESH_LIFETIME",
+    "TOKEN_OBTAIN_SERIALIZER",
+    "TOKEN_REFRESH_SERIALIZER",
+    "TOKEN_VERIFY_SERIALIZER",
+    "TOKEN_BLACKLIST_SERIALIZER",
+    "SLIDING_TOKEN_OBTAIN_SERIALIZER",
+    "SLIDING_TOKEN_REFRESH_SERIALIZER",
+    "CHECK_REVOKE_TOKEN",
+    "REVOKE_TOKEN_CLAIM",
+    "CHECK_USER_IS_ACTIVE",
+];
+
+/// simplejwt refuses to start when one of these is present; so do we, so that a configuration
+/// accepted here is accepted by the reference app too.
+const REMOVED: &[&str] = &[
+    "AUTH_HEADER_TYPE",
+    "AUTH_TOKEN_CLASS",
+    "SECRET_KEY",
+    "TOKEN_BACKEND_CLASS",
+];
+
+const SETTINGS_DOC: &str =
+    "https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html";
+
+/// Settings that name Python code. Only simplejwt's own default is accepted: its behaviour is
+/// what we implement, while anything else would be silently different.
+const PYTHON_HOOKS: &[(&str, Option<&str>)] = &[
+    ("JSON_ENCODER", None),
+    (
+        "TOKEN_USER_CLASS",
+        Some("rest_framework_simplejwt.models.TokenUser"),
+    ),
+    (
+        "USER_AUTHENTICATION_RULE",
+        Some("rest_framework_simplejwt.authentication.default_user_authentication_rule"),
+    ),
+    (
+        "ON_LOGIN_SUCCESS",
+        Some("rest_framework_simplejwt.serializers.default_on_login_success"),
+    ),
+    (
+        "ON_LOGIN_FAILED",
+        Some("rest_framework_simplejwt.serializers.default_on_login_failed"),
+    ),
+    (
+        "TOKEN_OBTAIN_SERIALIZER",
+        Some("rest_framework_simplejwt.serializers.TokenObtainPairSerializer"),
+    ),
+    (
+        "TOKEN_REFRESH_SERIALIZER",
+        Some("rest_framework_simplejwt.serializers.TokenRefreshSerializer"),
+    ),
+    (
+        "TOKEN_VERIFY_SERIALIZER",
+        Some("rest_framework_simplejwt.serializers.TokenVerifySerializer"),
+    ),
+    (
+        "TOKEN_BLACKLIST_SERIALIZER",
+        Some("rest_framework_simplejwt.serializers.TokenBlacklistSerializer"),
+    ),
+    (
+        "SLIDING_TOKEN_OBTAIN_SERIALIZER",
+        Some("rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer"),
+    ),
+    (
+        "SLIDING_TOKEN_REFRESH_SERIALIZER",
+        Some("rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer"),
+    ),
+];
+
+/// Algorithms PyJWT (and so simplejwt) accepts but jsonwebtoken cannot do: they get their own
+/// message, since "Unrecognized" would wrongly suggest a typo.
+const PYJWT_ONLY_ALGORITHMS: &[&str] = &["ES512", "ES521", "ES256K"];
+
+const TOKEN_CLASS_MODULE: &str = "rest_framework_simplejwt.tokens.";
+
+/// simplejwt's class names, as written in `AUTH_TOKEN_CLASSES`.
+const TOKEN_CLASSES: [(&str, TokenClass); 4] = [
+    ("AccessToken", TokenClass::Access),
+    ("RefreshToken", TokenClass::Refresh),
+    ("SlidingToken", TokenClass::Sliding),
+    ("UntypedToken", TokenClass::Untyped),
+];
+
+pub(super) enum Outcome {
+    Known,
+    /// simplejwt ignores names it does not know; the caller warns.
+    Unknown,
+}
+
+impl JwtSettings {
+    /// simplejwt's defaults (spec §3) with the given signing key; the loader starts from it too.
+    pub fn with_signing_key(key: &str) -> JwtSettings {
+        JwtSettings {
+            access_token_lifetime: Duration::from_secs(5 * 60),
+            refresh_token_lifetime: Duration::from_secs(24 * 60 * 60),
+            rotate_refresh_tokens: false,
+            blacklist_after_rotation: false,
+            update_last_login: false,
+            algorithm: Algorithm::HS256,
+            signing_key: Secret::from(key),
+            verifying_key: None,
+            audience: None,
+            issuer: None,
+            jwk_url: None,
+            leeway: 0.0,
+            auth_header_types: vec!["Bearer".to_owned()],
+            auth_header_name: "authorization".to_owned(),
+            user_id_field: "id".to_owned(),
+            user_id_claim: "user_id".to_owned(),
+            auth_token_classes: vec![TokenClass::Access],
+            token_type_claim: Some("token_type".to_owned()),
+            jti_claim: Some("jti".to_owned()),
+            sliding_token_refresh_exp_claim: "refresh_exp".to_owned(),
+            sliding_token_lifetime: Duration::from_secs(5 * 60),
+            sliding_token_refresh_lifetime: Duration::from_secs(24 * 60 * 60),
+            check_revoke_token: false,
+            revoke_token_claim: "hash_password".to_owned(),
+            check_user_is_active: true,
+        }
+    }
+
+    fn is_hmac(&self) -> bool {
+        self.algorithm.family() == AlgorithmFamily::Hmac
+    }
+
+    /// For a service that signs tokens. HMAC signs with SIGNING_KEY, and so does every
+    /// asymmetric algorithm (as a PEM private key).
+    pub fn require_signing_key(&self) -> Result<(), SettingsError> {
+        if !self.signing_key.is_empty() {
+            return Ok(());
+        }
+        Err(SettingsError(if self.is_hmac() {
+            "SIMPLE_JWT.SIGNING_KEY: no signing key: set SECRET_KEY or SIMPLE_JWT__SIGNING_KEY"
+                .to_owned()
+        } else {
+            format!(
+                "SIMPLE_JWT.SIGNING_KEY: no signing key: {:?} signs with a PEM private key in \
+                 SIMPLE_JWT__SIGNING_KEY",
+                self.algorithm
+            )
+        }))
+    }
+
+    /// For a service that verifies tokens. HMAC verifies with the signing key (simplejwt ignores
+    /// VERIFYING_KEY then); asymmetric algorithms need VERIFYING_KEY.
+    pub fn require_verifying_key(&self) -> Result<(), SettingsError> {
+        if self.is_hmac() {
+            return self.require_signing_key();
+        }
+        if self.verifying_key.is_some() {
+            return Ok(());
+        }
+        Err(SettingsError(format!(
+            "SIMPLE_JWT.VERIFYING_KEY: no verifying key: {:?} verifies with a PEM public key in \
+             SIMPLE_JWT__VERIFYING_KEY",
+            self.algorithm
+        )))
+    }
+
+    /// One `SIMPLE_JWT` entry, checked as simplejwt would at start-up.
+    pub(super) fn apply(&mut self, name: &str, raw: &ValueKind) -> Parsed<Outcome> {
+        match name {
+            "ACCESS_TOKEN_LIFETIME" => self.access_token_lifetime = values::duration(raw)?,
+            "REFRESH_TOKEN_LIFETIME" => self.refresh_token_lifetime = values::duration(raw)?,
+            "ROTATE_REFRESH_TOKENS" => self.rotate_refresh_tokens = values::boolean(raw)?,
+            "BLACKLIST_AFTER_ROTATION" => self.blacklist_after_rotation = values::boolean(raw)?,
+            "UPDATE_LAST_LOGIN" => self.update_last_login = values::boolean(raw)?,
+            "ALGORITHM" => self.algorithm = algorithm(raw)?,
+            // Unset means "default to SECRET_KEY", resolved in `finish`.
+            "SIGNING_KEY" => {
+                self.signing_key = values::optional(raw, values::string)?
+                    .map(Secret::from)
+                    .unwrap_or_default();
+            }
+            "VERIFYING_KEY" => self.verifying_key = values::optional(raw, values::string)?,
+            "AUDIENCE" => self.audience = values::optional(raw, audience)?,
+            "ISSUER" => self.issuer = values::optional(raw, values::string)?,
+            "JWK_URL" => self.jwk_url = values::optional(raw, values::string)?,
+            "LEEWAY" => self.leeway = values::duration(raw)?.as_secs_f64(),
+            "AUTH_HEADER_TYPES" => self.auth_header_types = header_types(raw)?,
+            "AUTH_HEADER_NAME" => self.auth_header_name = header_name(raw)?,
+            "USER_ID_FIELD" => self.user_id_field = values::string(raw)?,
+            "USER_ID_CLAIM" => self.user_id_claim = values::string(raw)?,
+            "AUTH_TOKEN_CLASSES" => self.auth_token_classes = token_classes(raw)?,
+            "TOKEN_TYPE_CLAIM" => self.token_type_claim = values::optional(raw, values::string)?,
+            "JTI_CLAIM" => self.jti_claim = values::optional(raw, values::string)?,
+            "SLIDING_TOKEN_REFRESH_EXP_CLAIM" => {
+                self.sliding_token_refresh_exp_claim = values::string(raw)?;
+            }
+            "SLIDING_TOKEN_LIFETIME" => self.sliding_token_lifetime = values::duration(raw)?,
+            "SLIDING_TOKEN_REFRESH_LIFETIME" => {
+                self.sliding_token_refresh_lifetime = values::duration(raw)?;
+            }
+            "CHECK_REVOKE_TOKEN" => self.check_revoke_token = values::boolean(raw)?,
+            "REVOKE_TOKEN_CLAIM" => self.revoke_token_claim = values::string(raw)?,
+            "CHECK_USER_IS_ACTIVE" => self.check_user_is_active = values::boolean(raw)?,
+            _ if REMOVED.contains(&name) => {
+                return Err(format!(
+                    "The '{name}' setting has been removed. Please refer to '{SETTINGS_DOC}' \
+                     for available settings."
+                ));
+            }
+            _ => match PYTHON_HOOKS.iter().find(|(hook, _)| *hook == name) {
+                Some((_, default)) => python_hook(raw, *default)?,
+                None => return Ok(Outcome::Unknown),
+            },
+        }
+        Ok(Outcome::Known)
+    }
+
+    /// Cross-setting rules, once every entry is in.
+    pub(super) fn finish(
+        &mut self,
+        secret_key: Option<&Secret>,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), SettingsError> {
+        if self.signing_key.is_empty()
+            && let Some(secret_key) = secret_key
+        {
+            self.signing_key = secret_key.clone();
+        }
+        if self.is_hmac() {
+            // Without a key every token would be signed with "", which anyone can forge.
+            self.require_signing_key()?;
+            for (name, set) in [
+                ("VERIFYING_KEY", self.verifying_key.is_some()),
+                ("JWK_URL", self.jwk_url.is_some()),
+            ] {
+                if set {
+                    warnings.push(format!(
+                        "SIMPLE_JWT.{name}: ignored with {:?}: HMAC tokens are verified with the \
+                         signing key",
+                        self.algorithm
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn algorithm(raw: &ValueKind) -> Parsed<Algorithm> {
+    let name = values::string(raw)?;
+    // simplejwt compares names exactly, so "hs256" is unrecognized there too.
+    if let Ok(algorithm) = Algorithm::from_str(&name) {
+        return Ok(algorithm);
+    }
+    if PYJWT_ONLY_ALGORITHMS.contains(&name.as_str()) {
+        return Err(format!(
+            "algorithm '{name}' is not supported by tokenpair (use one of HS256, HS384, HS512, \
+             RS256, RS384, RS512, ES256, ES384, PS256, PS384, PS512, EdDSA)"
+        ));
+    }
+    // simplejwt's own message; `escape_debug` keeps it on one line.
+    Err(format!(
+        "Unrecognized algorithm type '{}'",
+        name.escape_debug()
+    ))
+}
+
+/// One audience, or several. A plain string is always one audience, commas included, as the
+/// reference app passes it through untouched.
+fn audience(raw: &ValueKind) -> Parsed<Audience> {
+    let list = match raw {
+        ValueKind::Array(_) => values::string_list(raw)?,
+        ValueKind::String(s) if s.trim_start().starts_with('[') => values::json_list(s.trim())?,
+        _ => return values::string(raw).map(Audience::One),
+    };
+    if list.is_empty() {
+        return Err("empty audience list (use none to unset AUDIENCE)".to_owned());
+    }
+    Ok(Audience::Many(list))
+}
+
+fn header_types(raw: &ValueKind) -> Parsed<Vec<String>> {
+    let types = values::string_list(raw)?;
+    if types.is_empty() {
+        return Err("must list at least one header type, e.g. Bearer".to_owned());
+    }
+    // The header is split on whitespace, so such a type could never match.
+    if let Some(bad) = types
+        .iter()
+        .find(|t| t.is_empty() || t.chars().any(char::is_whitespace))
+    {
+        return Err(format!(
+            "invalid header type {bad:?} (one word, e.g. Bearer)"
+        ));
+    }
+    Ok(types)
+}
+
+/// Django's META key (`HTTP_X_AUTH`) or a plain header name (`X-Auth`), stored lowercase as
+/// HTTP/2 and actix header maps use it.
+fn header_name(raw: &ValueKind) -> Parsed<String> {
+    let written = values::string(raw)?;
+    let name = match written.strip_prefix("HTTP_") {
+        Some(rest) => rest.replace('_', "-"),
+        None => written.clone(),
+    };
+    if name.is_empty() || !name.bytes().all(is_token_char) {
+        return Err(format!(
+            "invalid header name {written:?} (use e.g. HTTP_AUTHORIZATION or Authorization)"
+        ));
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+/// RFC 9110 `tchar`: what a header field name may consist of.
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn token_classes(raw: &ValueKind) -> Parsed<Vec<TokenClass>> {
+    let classes = values::string_list(raw)?
+        .iter()
+        .map(|written| {
+            let short = written.strip_prefix(TOKEN_CLASS_MODULE).unwrap_or(written);
+            TOKEN_CLASSES
+                .iter()
+                .find(|(name, _)| *name == short)
+                .map(|(_, class)| *class)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown token class {written:?} (use AccessToken, RefreshToken, \
+                         SlidingToken or UntypedToken, optionally as \
+                         {TOKEN_CLASS_MODULE}<Name>)"
+                    )
+                })
+        })
+        .collect::<Parsed<Vec<_>>>()?;
+    if classes.is_empty() {
+        return Err("must list at least one token class, e.g. AccessToken".to_owned());
+    }
+    Ok(classes)
+}
+
+fn python_hook(raw: &ValueKind, default: Option<&str>) -> Parsed<()> {
+    let value = values::optional(raw, values::string)?;
+    if value.is_none() || value.as_deref() == default {
+        return Ok(());
+    }
+    Err(match default {
+        Some(default) => format!(
+            "Python hooks are not supported: only simplejwt's default {default:?} (or none) \
+             can be set"
+        ),
+        None => "Python hooks are not supported: only none can be set".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_name_is_handled() {
+        let mut jwt = JwtSettings::with_signing_key("k");
+        for name in NAMES {
+            let outcome = jwt.apply(name, &ValueKind::String("none".into()));
+            assert!(!matches!(outcome, Ok(Outcome::Unknown)), "{name}");
+        }
+        for name in REMOVED {
+            assert!(!NAMES.contains(name));
+            assert!(jwt.apply(name, &ValueKind::String("x".into())).is_err());
+        }
+        for (hook, _) in PYTHON_HOOKS {
+            assert!(NAMES.contains(hook), "{hook}");
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! JWS compact serialisation byte for byte as PyJWT writes it.
+//!
+//! jsonwebtoken's `encode`/`decode` cannot be used: they write `typ` before
+//! `alg`, serialise the payload without ASCII escaping and apply their own claim
+//! rules. We build the JSON ourselves and only borrow its signature primitives.
+
+use base64::Engine;
+use base64::alphabet::URL_SAFE;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
+use jsonwebtoken::crypto::{self, rust_crypto::DEFAULT_PROVIDER};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::io;
+
+use crate::settings::{JwtSettings, SettingsError};
+
+/// A token payload: claims in insertion order, as simplejwt keeps them.
+pub type Payload = Map<String, Value>;
+
+/// Python's base64 decoder is lenient about padding and trailing bits; so are we.
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Why a token could not be decoded. Clients only ever see "Token is invalid";
+/// the reason is for logs and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    Segments,
+    Base64,
+    Header,
+    Algorithm,
+    Signature,
+    Payload,
+}
+
+/// Signing failed (only possible with a broken asymmetric key).
+#[derive(Debug, thiserror::Error)]
+#[error("could not sign the token: {0}")]
+pub struct SignError(String);
+
+/// Signs and verifies with the keys of the settings, decoded once.
+pub struct Codec {
+    algorithm: Algorithm,
+    header_segment: String,
+    encoding: Option<EncodingKey>,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Codec")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Codec {
+    /// Keys for issuing and verifying (auth-service). A mismatched key pair is
+    /// caught here, at start-up, rather than as "Token is invalid" for everyone.
+    pub fn for_signing(jwt: &JwtSettings) -> Result<Self, SettingsError> {
+        jwt.require_signing_key()?;
+        jwt.require_verifying_key()?;
+        let codec = Self {
+            encoding: Some(encoding_key(jwt)?),
+            ..Self::for_verifying(jwt)?
+        };
+        let probe = codec
+            .encode(&Payload::new())
+            .map_err(|e| SettingsError(format!("SIMPLE_JWT.SIGNING_KEY: {e}")))?;
+        if codec.decode(probe.as_bytes()).is_err() {
+            return Err(SettingsError(
+                "SIMPLE_JWT.VERIFYING_KEY: does not verify what SIGNING_KEY signs (not a key pair)"
+                    .into(),
+            ));
+        }
+        Ok(codec)
+    }
+
+    /// Keys for verifying only (protected-service).
+    pub fn for_verifying(jwt: &JwtSettings) -> Result<Self, SettingsError> {
+        jwt.require_verifying_key()?;
+        let header = format!(
+            r#"{{"alg":"{}","typ":"JWT"}}"#,
+            algorithm_name(jwt.algorithm)
+        );
+        Ok(Self {
+            algorithm: jwt.algorithm,
+            header_segment: URL_SAFE_NO_PAD.encode(header),
+            encoding: None,
+            decoding: decoding_key(jwt)?,
+        })
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// `header.payload.signature`, payload as compact ASCII-escaped JSON.
+    pub fn encode(&self, payload: &Payload) -> Result<String, SignError> {
+        let key = self
+            .encoding
+            .as_ref()
+            .ok_or_else(|| SignError("this service has no signing key".into()))?;
+        let mut token = String::with_capacity(256);
+        token.push_str(&self.header_segment);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(ascii_json(payload), &mut token);
+        let signature = crypto::sign(token.as_bytes(), key, self.algorithm)
+            .map_err(|e| SignError(e.to_string()))?;
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
+    }
+
+    /// PyJWT's `decode_complete` up to (not including) the claim checks:
+    /// segments, header, pinned algorithm, signature, payload object.
+    pub fn decode(&self, token: &[u8]) -> Result<Payload, DecodeError> {
+        let (signing_input, signature) = split_last_dot(token).ok_or(DecodeError::Segments)?;
+        let (header, payload) = split_first_dot(signing_input).ok_or(DecodeError::Segments)?;
+        let header = b64(header)?;
+        let payload = b64(payload)?;
+        let signature = b64(signature)?;
+
+        let header: Value = serde_json::from_slice(&header).map_err(|_| DecodeError::Header)?;
+        let header = header.as_object().ok_or(DecodeError::Header)?;
+        // PyJWT insists that a `kid` is a string; any `typ` is fine.
+        if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+            return Err(DecodeError::Header);
+        }
+        // The algorithm comes from our settings, never from the token.
+        if header.get("alg").and_then(Value::as_str) != Some(algorithm_name(self.algorithm)) {
+            return Err(DecodeError::Algorithm);
+        }
+        let verifier = (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, &self.decoding)
+            .map_err(|_| DecodeError::Signature)?;
+        verifier
+            .verify(signing_input, &signature)
+            .map_err(|_| DecodeError::Signature)?;
+
+        match serde_json::from_slice::<Value>(&payload) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err(DecodeError::Payload),
+        }
+    }
+}
+
+fn split_last_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().rposition(|&b| b == b'.')?;
+    Some((&bytes[..at], &bytes[at + 1..]))
+}
+
+fn split_first_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().position(|&b| b == b'.')?;
+    Some((&bytes[..at], &bytes[at + 1..]))
+}
+
+fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    LENIENT_URL_SAFE
+        .decode(segment)
+        .map_err(|_| DecodeError::Base64)
+}
+
+/// The `alg` header value PyJWT writes for an algorithm.
+pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+        Algorithm::HS512 => "HS512",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        Algorithm::RS256 => "RS256",
+        Algorithm::RS384 => "RS384",
+        Algorithm::RS512 => "RS512",
+        Algorithm::PS256 => "PS256",
+        Algorithm::PS384 => "PS384",
+        Algorithm::PS512 => "PS512",
+        Algorithm::EdDSA => "EdDSA",
+        // Settings only admit the algorithms above.
+        _ => "unsupported",
+    }
+}
+
+fn is_hmac(algorithm: Algorithm) -> bool {
+    matches!(
+        algorithm,
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+    )
+}
+
+fn encoding_key(jwt: &JwtSettings) -> Result<EncodingKey, SettingsError> {
+    let key = jwt.signing_key.expose().as_bytes();
+    let parsed = match jwt.algorithm {
+        a if is_hmac(a) => return Ok(EncodingKey::from_secret(key)),
+        Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(key),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(key),
+        _ => EncodingKey::from_rsa_pem(key),
+    };
+    parsed.map_err(|e| {
+        SettingsError(format!(
+            "SIMPLE_JWT.SIGNING_KEY: not a PEM private key for {}: {e}",
+            algorithm_name(jwt.algorithm)
+        ))
+    })
+}
+
+fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsError> {
+    if is_hmac(jwt.algorithm) {
+        return Ok(DecodingKey::from_secret(
+            jwt.signing_key.expose().as_bytes(),
+        ));
+    }
+    let key = jwt.verifying_key.as_deref().unwrap_or_default().as_bytes();
+    let parsed = match jwt.algorithm {
+        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(key),
+        Algorithm::EdDSA => DecodingKey::from_ed_pem(key),
+        _ => DecodingKey::from_rsa_pem(key),
+    };
+    parsed.map_err(|e| {
+        SettingsError(format!(
+            "SIMPLE_JWT.VERIFYING_KEY: not a PEM public key for {}: {e}",
+            algorithm_name(jwt.algorithm)
+        ))
+    })
+}
+
+/// Compact JSON with every non-ASCII character escaped as `\uXXXX`, as
+/// Python's `json.dumps(..., separators=(",", ":"))` writes it.
+pub fn ascii_json(value: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(192);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    // Serialising a map of JSON values into memory cannot fail.
+    let _ = value.serialize(&mut serializer);
+    out
+}
+
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (at, ch) in fragment.char_indices() {
+            if ch.is_ascii() {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            start = at + ch.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SPEC_KEY: &str = "test-secret-key-for-spec-research-0123456789";
+    const SPEC_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoyMDAwMDAwMDAwLCJpYXQiOjE5OTk5OTk3MDAsImp0aSI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIiwidXNlcl9pZCI6IjEifQ.36KsoSYoym1MaU_VGu7A3RsM8IPYkCn3SObjQtb-kV0";
+
+    fn codec(key: &str) -> Codec {
+        Codec::for_signing(&JwtSettings::with_signing_key(key)).expect("codec")
+    }
+
+    fn spec_payload() -> Payload {
+        match json!({"token_type":"access","exp":2000000000,"iat":1999999700,
+                     "jti":"0123456789abcdef0123456789abcdef","user_id":"1"})
+        {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn reproduces_the_spec_vector_byte_for_byte() {
+        assert_eq!(codec(SPEC_KEY).encode(&spec_payload()).unwrap(), SPEC_TOKEN);
+    }
+
+    #[test]
+    fn decodes_the_spec_vector_and_keeps_claim_order() {
+        let payload = codec(SPEC_KEY).decode(SPEC_TOKEN.as_bytes()).unwrap();
+        let keys: Vec<_> = payload.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["token_type", "exp", "iat", "jti", "user_id"]);
+    }
+
+    #[test]
+    fn payload_is_ascii_escaped_like_python() {
+        let text = ascii_json(&json!({"name":"Zoë","emoji":"😀","q":"\"\n"}));
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            r#"{"name":"Zo\u00eb","emoji":"\ud83d\ude00","q":"\"\n"}"#
+        );
+    }
+
+    #[test]
+    fn rejects_other_keys_algorithms_and_garbage() {
+        let other = codec("another-key").encode(&spec_payload()).unwrap();
+        let ours = codec(SPEC_KEY);
+        assert_eq!(ours.decode(other.as_bytes()), Err(DecodeError::Signature));
+        assert_eq!(ours.decode(b"garbage"), Err(DecodeError::Segments));
+        assert_eq!(ours.decode(b"a.b"), Err(DecodeError::Segments));
+        assert_eq!(ours.decode(b"a.b.c"), Err(DecodeError::Base64));
+        assert_eq!(ours.decode(b""), Err(DecodeError::Segments));
+        assert!(ours.decode("é.é.é".as_bytes()).is_err());
+
+        // alg "none" and a valid HS512 signature under an HS256 setting
+        let parts: Vec<&str> = SPEC_TOKEN.split('.').collect();
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            parts[1]
+        );
+        assert_eq!(ours.decode(none.as_bytes()), Err(DecodeError::Algorithm));
+        let mut hs512 = JwtSettings::with_signing_key(SPEC_KEY);
+        hs512.algorithm = Algorithm::HS512;
+        let hs512 = Codec::for_signing(&hs512)
+            .unwrap()
+            .encode(&spec_payload())
+            .unwrap();
+        assert_eq!(ours.decode(hs512.as_bytes()), Err(DecodeError::Algorithm));
+    }
+
+    #[test]
+    fn accepts_any_typ_and_string_kid_but_not_other_kid() {
+        let ours = codec(SPEC_KEY);
+        let sign = |header: &str| {
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                SPEC_TOKEN.split('.').nth(1).unwrap()
+            );
+            let sig = crypto::sign(
+                input.as_bytes(),
+                &EncodingKey::from_secret(SPEC_KEY.as_bytes()),
+                Algorithm::HS256,
+            )
+            .unwrap();
+            format!("{input}.{sig}")
+        };
+        assert!(
+            ours.decode(sign(r#"{"typ":"at+jwt","alg":"HS256","kid":"k1"}"#).as_bytes())
+                .is_ok()
+        );
+        assert!(ours.decode(sign(r#"{"alg":"HS256"}"#).as_bytes()).is_ok());
+        assert_eq!(
+            ours.decode(sign(r#"{"alg":"HS256","kid":7}"#).as_bytes()),
+            Err(DecodeError::Header)
+        );
+        assert_eq!(
+            ours.decode(sign(r#"["HS256"]"#).as_bytes()),
+            Err(DecodeError::Header)
+        );
+    }
+
+    #[test]
+    fn a_payload_that_is_not_an_object_is_invalid() {
+        let ours = codec(SPEC_KEY);
+        let input = format!(
+            "{}.{}",
+            ours.header_segment,
+            URL_SAFE_NO_PAD.encode("[1,2]")
+        );
+        let sig = crypto::sign(
+            input.as_bytes(),
+            &EncodingKey::from_secret(SPEC_KEY.as_bytes()),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        assert_eq!(
+            ours.decode(format!("{input}.{sig}").as_bytes()),
+            Err(DecodeError::Payload)
+        );
+    }
+
+    #[test]
+    fn padded_segments_are_accepted_like_pyjwt() {
+        let ours = codec(SPEC_KEY);
+        let mut parts: Vec<String> = SPEC_TOKEN.split('.').map(str::to_owned).collect();
+        parts[2].push('=');
+        assert!(ours.decode(parts.join(".").as_bytes()).is_ok());
+    }
+}

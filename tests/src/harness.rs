@@ -1,0 +1,95 @@
+//! The end-to-end runner: every test runs once per database engine, each in its
+//! own runtime, database and servers, several at a time. Without a reachable
+//! PostgreSQL the PostgreSQL half is skipped, loudly, unless
+//! `TOKENPAIR_REQUIRE_POSTGRES=1` (CI), where it fails instead.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::future::Future;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::app::Ctx;
+use crate::db::{Backend, postgres_admin_url, postgres_available};
+
+pub type TestFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One end-to-end test: a name and an async body taking its context.
+pub struct E2e {
+    pub name: &'static str,
+    pub run: fn(Arc<Ctx>) -> TestFuture,
+}
+
+/// `e2e![module::test_fn, ...]`
+#[macro_export]
+macro_rules! e2e {
+    ($($path:path),* $(,)?) => {
+        vec![$($crate::harness::E2e {
+            name: stringify!($path),
+            run: |ctx| Box::pin($path(ctx)),
+        }),*]
+    };
+}
+
+pub fn main(tests: Vec<E2e>) -> ExitCode {
+    let mut args = Arguments::from_args();
+    // Mostly waiting on sockets and PostgreSQL: more threads than cores pay off.
+    args.test_threads.get_or_insert(4);
+    let required = std::env::var("TOKENPAIR_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let postgres = postgres_available();
+    let skip_postgres = postgres.is_err() && !required;
+
+    let mut trials = Vec::new();
+    for test in &tests {
+        for backend in [Backend::Postgres, Backend::Sqlite] {
+            let run = test.run;
+            let unavailable = match (&postgres, backend) {
+                (Err(e), Backend::Postgres) => Some(e.clone()),
+                _ => None,
+            };
+            let name = format!("{}::{}", backend.name(), test.name);
+            let trial = Trial::test(name, move || {
+                if let Some(why) = unavailable {
+                    return Err(format!("PostgreSQL is required (TOKENPAIR_REQUIRE_POSTGRES=1) but unreachable: {why}").into());
+                }
+                run_one(run, backend)
+            });
+            trials.push(trial.with_ignored_flag(skip_postgres && backend == Backend::Postgres));
+        }
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    if let (true, Err(why)) = (skip_postgres, &postgres) {
+        let line = "=".repeat(78);
+        eprintln!(
+            "\n{line}\nPOSTGRESQL HALF SKIPPED: no PostgreSQL at {} ({}).\n\
+             The end-to-end tests ran on SQLite only. To run them on PostgreSQL too, start a\n\
+             server and point TOKENPAIR_TEST_DATABASE_URL at its maintenance database with a\n\
+             role that may CREATE DATABASE (default postgres://postgres@127.0.0.1:5432/postgres),\n\
+             or run `bash .ci/run`, which starts PostgreSQL and requires it.\n{line}",
+            postgres_admin_url(),
+            why.lines().next().unwrap_or_default().trim(),
+        );
+    }
+    conclusion.exit_code()
+}
+
+fn run_one(run: fn(Arc<Ctx>) -> TestFuture, backend: Backend) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failed::from(e.to_string()))?;
+    let ctx = Arc::new(Ctx::new(backend));
+    let outcome = runtime.block_on(async {
+        let outcome = tokio::spawn(run(ctx.clone())).await;
+        ctx.stop_servers().await;
+        outcome
+    });
+    drop(runtime);
+    drop(ctx);
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(e.to_string().into()),
+    }
+}

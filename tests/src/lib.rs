@@ -1,0 +1,10 @@
+//! Helpers for the end-to-end tests: test databases, in-process services, an
+//! HTTP client with typed helpers, and the runner.
+
+pub mod app;
+pub mod db;
+pub mod harness;
+pub mod tokens;
+
+pub use app::{Answer, Ctx, TestApp};
+pub use db::Backend;

@@ -1,0 +1,18 @@
+//! End-to-end tests: real HTTP against both services on a real database.
+//! Run with `cargo test`; see the README for PostgreSQL.
+
+mod obtain;
+mod protected;
+mod refresh;
+mod robustness;
+mod tutorial;
+
+fn main() -> std::process::ExitCode {
+    let mut tests = Vec::new();
+    tests.extend(tutorial::tests());
+    tests.extend(obtain::tests());
+    tests.extend(refresh::tests());
+    tests.extend(protected::tests());
+    tests.extend(robustness::tests());
+    tests::harness::main(tests)
+}
