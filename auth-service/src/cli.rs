@@ -38,6 +38,9 @@ pub enum Command {
         /// The user (default: the current system user's name).
         username: Option<String>,
     },
+    /// Delete expired outstanding tokens and their blacklist rows, as Django's
+    /// `flushexpiredtokens` does (run it from cron).
+    Flushexpiredtokens,
     /// Validate the settings and the database; exit non-zero with the problem.
     Check,
 }

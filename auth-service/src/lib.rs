@@ -6,11 +6,13 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod hash_pool;
-pub mod hashers;
+pub mod lifecycle;
 pub mod login;
+pub mod request_user;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod token_user;
 
+pub use django_hashers as hashers;
 pub use startup::Application;

@@ -28,13 +28,14 @@ impl Application {
         log_database(&state);
         let port = listener.local_addr()?.port();
         let authenticator = web::Data::new(state.authenticator());
+        let blacklist = state.settings.tokenpair.token_blacklist;
         let state = web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(authenticator.clone())
-                .configure(routes::config)
+                .configure(|cfg| routes::config(cfg, blacklist))
                 .default_service(web::to(not_found))
         })
         .workers(workers)

@@ -49,6 +49,14 @@ impl AppState {
                 settings.jwt.user_id_field
             ))
         })?;
+        let (jwt, tp) = (&settings.jwt, &settings.tokenpair);
+        if tp.reuse_detection
+            && !(jwt.rotate_refresh_tokens && jwt.blacklist_after_rotation && tp.token_blacklist)
+        {
+            return Err(StartupError(
+                "TOKENPAIR.REUSE_DETECTION: needs SIMPLE_JWT.ROTATE_REFRESH_TOKENS, SIMPLE_JWT.BLACKLIST_AFTER_ROTATION and TOKENPAIR.TOKEN_BLACKLIST on".into(),
+            ));
+        }
         let target = DatabaseTarget::from_url(settings.database_url.as_ref().map(|s| s.expose()))
             .map_err(StartupError)?;
         Ok((tokens, hasher_config(settings), user_id_field, target))

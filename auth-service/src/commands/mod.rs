@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 mod check;
+mod flush;
 mod migrate;
 mod serve;
 mod users;
@@ -17,6 +18,7 @@ pub fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Createsuperuser(args) => users::create_user(&settings, &args, true),
         Command::Createuser(args) => users::create_user(&settings, &args, false),
         Command::Changepassword { username } => users::change_password(&settings, username),
+        Command::Flushexpiredtokens => flush::flush_expired_tokens(&settings),
         Command::Check => check::check(&settings),
     }
 }

@@ -2,6 +2,7 @@
 //! `MultiConnection`, an r2d2 pool, and a runner that keeps every query off the
 //! actix worker threads.
 
+pub mod blacklist;
 pub mod migrations;
 pub mod schema;
 pub mod users;

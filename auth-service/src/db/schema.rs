@@ -17,3 +17,38 @@ diesel::table! {
         date_joined -> Timestamp,
     }
 }
+
+diesel::table! {
+    token_blacklist_outstandingtoken (id) {
+        id -> BigInt,
+        token -> Text,
+        created_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+        user_id -> Nullable<Integer>,
+        jti -> Text,
+    }
+}
+
+diesel::table! {
+    token_blacklist_blacklistedtoken (id) {
+        id -> BigInt,
+        blacklisted_at -> Timestamp,
+        token_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    tokenpair_token_family (jti) {
+        jti -> Text,
+        family -> Text,
+        rotated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(token_blacklist_blacklistedtoken -> token_blacklist_outstandingtoken (token_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    auth_user,
+    token_blacklist_outstandingtoken,
+    token_blacklist_blacklistedtoken,
+    tokenpair_token_family,
+);

@@ -1,14 +1,18 @@
 //! The route table: every URL of the auth service, in one place.
 
+mod blacklist;
+mod logout_all;
 mod obtain;
 mod refresh;
+mod sliding;
+mod verify;
 mod view;
 
 use actix_web::web;
 
 use view::TokenView;
 
-/// simplejwt's views at the URLs of its documentation.
+/// simplejwt's views at the URLs of its documentation (sliding ones beside them).
 pub const OBTAIN_PAIR: TokenView = TokenView {
     path: "/api/token/",
     name: "Token Obtain Pair",
@@ -25,11 +29,61 @@ pub const REFRESH: TokenView = TokenView {
     read_only: &[("access", "Access")],
 };
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub const VERIFY: TokenView = TokenView {
+    path: "/api/token/verify/",
+    name: "Token Verify",
+    description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
+    fields: &[("token", "Token")],
+    read_only: &[],
+};
+
+pub const BLACKLIST: TokenView = TokenView {
+    path: "/api/token/blacklist/",
+    name: "Token Blacklist",
+    description: "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
+    fields: &[("refresh", "Refresh")],
+    read_only: &[],
+};
+
+pub const OBTAIN_SLIDING: TokenView = TokenView {
+    path: "/api/token/sliding/",
+    name: "Token Obtain Sliding",
+    description: "Takes a set of user credentials and returns a sliding JSON web token to\nprove the authentication of those credentials.",
+    fields: &[("username", "Username"), ("password", "Password")],
+    read_only: &[],
+};
+
+pub const REFRESH_SLIDING: TokenView = TokenView {
+    path: "/api/token/sliding/refresh/",
+    name: "Token Refresh Sliding",
+    description: "Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken's refresh period has not expired.",
+    fields: &[("token", "Token")],
+    read_only: &[],
+};
+
+pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
+
+/// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
+pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
     cfg.configure(shared::views::health)
         .service(OBTAIN_PAIR.resource(web::post().to(obtain::obtain_pair)))
-        .service(REFRESH.resource(web::post().to(refresh::refresh)));
+        .service(REFRESH.resource(web::post().to(refresh::refresh)))
+        .service(VERIFY.resource(web::post().to(verify::verify)))
+        .service(BLACKLIST.resource(web::post().to(blacklist::blacklist)))
+        .service(OBTAIN_SLIDING.resource(web::post().to(obtain::obtain_sliding)))
+        .service(REFRESH_SLIDING.resource(web::post().to(sliding::refresh_sliding)));
+    if blacklist {
+        cfg.service(logout_all::resource());
+    }
 }
 
 /// Paths that exist with a trailing slash, for Django's APPEND_SLASH redirect.
-pub const SLASHED_PATHS: &[&str] = &[OBTAIN_PAIR.path, REFRESH.path];
+pub const SLASHED_PATHS: &[&str] = &[
+    OBTAIN_PAIR.path,
+    REFRESH.path,
+    VERIFY.path,
+    BLACKLIST.path,
+    OBTAIN_SLIDING.path,
+    REFRESH_SLIDING.path,
+    LOGOUT_ALL,
+];

@@ -1,4 +1,5 @@
-//! `POST /api/token/`: simplejwt's `TokenObtainPairView`.
+//! `POST /api/token/` and `POST /api/token/sliding/`: simplejwt's
+//! `TokenObtainPairView` and `TokenObtainSlidingView`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -6,11 +7,12 @@ use serde_json::json;
 use shared::errors::json_response;
 use shared::request::required_strings;
 use shared::settings::TokenClass;
-use shared::tokens;
+use shared::tokens::{self, Payload};
 use shared::views::post_data;
 
-use crate::db::users;
+use crate::db::users::{self, User};
 use crate::error::AuthError;
+use crate::lifecycle;
 use crate::login::authenticate;
 use crate::state::AppState;
 use crate::token_user::password_md5;
@@ -20,37 +22,59 @@ pub async fn obtain_pair(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
+    let (user, refresh, now) = log_in(&req, body, &state, TokenClass::Refresh).await?;
+    let backend = &state.tokens;
+    let access = backend.access_from(&refresh, now);
+    let body = json!({
+        "refresh": backend.encode(&refresh)?,
+        "access": backend.encode(&access)?,
+    });
+    tracing::info!(user_id = user.id, "token pair issued");
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub async fn obtain_sliding(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AuthError> {
+    let (user, sliding, _) = log_in(&req, body, &state, TokenClass::Sliding).await?;
+    let body = json!({ "token": state.tokens.encode(&sliding)? });
+    tracing::info!(user_id = user.id, "sliding token issued");
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The obtain serializer: fields, `authenticate`, the new token recorded as
+/// outstanding, `last_login` when `UPDATE_LAST_LOGIN`.
+async fn log_in(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    class: TokenClass,
+) -> Result<(User, Payload, f64), AuthError> {
+    let data = post_data(req, body, state.settings.tokenpair.max_body_bytes).await?;
     let mut fields = required_strings(&data, &["username", "password"])?.into_iter();
     let (Some(username), Some(password)) = (fields.next(), fields.next()) else {
         return Err(AuthError::Internal(
             "field validation returned too few values".into(),
         ));
     };
-    let user = authenticate(&state, username, password).await?;
+    let user = authenticate(state, username, password).await?;
 
     let now = tokens::now();
-    let backend = &state.tokens;
-    let refresh = backend.for_user(
-        TokenClass::Refresh,
+    let token = state.tokens.for_user(
+        class,
         &state.user_id_field.value_of(&user),
         Some(password_md5(&user.password)),
         now,
     );
-    let access = backend.access_from(&refresh, now);
-    let body = json!({
-        "refresh": backend.encode(&refresh)?,
-        "access": backend.encode(&access)?,
-    });
-
+    lifecycle::record_issued(state, &token, Some(user.id), now).await?;
     if state.settings.jwt.update_last_login {
-        let id = user.id;
-        let at = chrono::Utc::now().naive_utc();
+        let (id, at) = (user.id, lifecycle::timestamp(now));
         state
             .db
             .run(move |conn| Ok(users::touch_last_login(conn, id, at)?))
             .await?;
     }
-    tracing::info!(user_id = user.id, "token pair issued");
-    Ok(json_response(StatusCode::OK, &body))
+    Ok((user, token, now))
 }

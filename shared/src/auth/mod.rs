@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::errors::{ApiError, TokenMessage};
 use crate::settings::TokenClass;
-use crate::tokens::{Payload, TokenBackend, now};
+use crate::tokens::{Payload, TokenBackend, TokenError, now};
 
 /// A token that passed every check of one of the `AUTH_TOKEN_CLASSES`.
 #[derive(Debug, Clone)]
@@ -50,30 +50,38 @@ impl Authenticator {
     /// `JWTAuthentication.authenticate`: `Ok(None)` when the request carries no
     /// token for us (DRF then answers "credentials were not provided").
     pub fn authenticate(&self, req: &HttpRequest) -> Result<Option<ValidatedToken>, ApiError> {
-        let jwt = self.backend.settings();
-        let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
-            return Ok(None);
-        };
-        let raw = header::raw_token(&header, &jwt.auth_header_types).map_err(|_| {
-            self.challenge(ApiError::detail_code(
-                StatusCode::UNAUTHORIZED,
-                "Authorization header must contain two space-delimited values",
-                "bad_authorization_header",
-            ))
-        })?;
-        let Some(raw) = raw else {
-            return Ok(None);
-        };
-        self.validate(raw, now()).map(Some)
+        match self.raw_token(req)? {
+            Some(raw) => self.validate(&raw, now()).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// `get_validated_token`: the first of `AUTH_TOKEN_CLASSES` that accepts the
     /// token wins; otherwise one message per class.
     pub fn validate(&self, raw: &[u8], now: f64) -> Result<ValidatedToken, ApiError> {
+        self.validate_with(raw, now, |_, _| false)
+    }
+
+    /// `validate` for a service that keeps a blacklist: `blacklisted(class, payload)`
+    /// is asked after PyJWT's checks and before simplejwt's, as `BlacklistMixin` does.
+    pub fn validate_with(
+        &self,
+        raw: &[u8],
+        now: f64,
+        blacklisted: impl Fn(TokenClass, &Payload) -> bool,
+    ) -> Result<ValidatedToken, ApiError> {
         let classes = &self.backend.settings().auth_token_classes;
+        let decoded = self.backend.decode(raw, now);
         let mut messages = Vec::with_capacity(classes.len());
         for &class in classes {
-            match self.backend.validate(raw, class, now) {
+            let checked = decoded.clone().and_then(|payload| {
+                if blacklisted(class, &payload) {
+                    return Err(TokenError::Blacklisted);
+                }
+                self.backend.verify_claims(&payload, class, now)?;
+                Ok(payload)
+            });
+            match checked {
                 Ok(payload) => return Ok(ValidatedToken { class, payload }),
                 Err(error) => messages.push(TokenMessage {
                     token_class: class.class_name(),
@@ -83,6 +91,22 @@ impl Authenticator {
             }
         }
         Err(self.challenge(ApiError::no_valid_token_type(&messages)))
+    }
+
+    /// The raw token of a request, or `None` when it carries none for us.
+    pub fn raw_token(&self, req: &HttpRequest) -> Result<Option<Vec<u8>>, ApiError> {
+        let jwt = self.backend.settings();
+        let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
+            return Ok(None);
+        };
+        match header::raw_token(&header, &jwt.auth_header_types) {
+            Ok(raw) => Ok(raw.map(<[u8]>::to_vec)),
+            Err(_) => Err(self.challenge(ApiError::detail_code(
+                StatusCode::UNAUTHORIZED,
+                "Authorization header must contain two space-delimited values",
+                "bad_authorization_header",
+            ))),
+        }
     }
 
     /// DRF's view preamble and `IsAuthenticated`, stateless: content negotiation,

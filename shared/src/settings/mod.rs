@@ -138,6 +138,9 @@ pub struct TokenpairSettings {
     pub log_level: String,
     pub reuse_detection: bool,
     pub reuse_grace: Duration,
+    /// Whether simplejwt's `token_blacklist` app is "installed": outstanding rows
+    /// are written and the blacklist is consulted (spec §4.5).
+    pub token_blacklist: bool,
 }
 
 impl Settings {

@@ -21,6 +21,7 @@ pub(super) const NAMES: &[&str] = &[
     "LOG_LEVEL",
     "REUSE_DETECTION",
     "REUSE_GRACE",
+    "TOKEN_BLACKLIST",
 ];
 
 /// Django 6.1's count; Django 5.2 uses 1_000_000, set PBKDF2_ITERATIONS to match it.
@@ -46,6 +47,7 @@ impl Default for TokenpairSettings {
             log_level: "info".to_owned(),
             reuse_detection: false,
             reuse_grace: Duration::from_secs(5),
+            token_blacklist: true,
         }
     }
 }
@@ -86,6 +88,7 @@ impl TokenpairSettings {
             "LOG_LEVEL" => self.log_level = values::string(raw)?.trim().to_owned(),
             "REUSE_DETECTION" => self.reuse_detection = values::boolean(raw)?,
             "REUSE_GRACE" => self.reuse_grace = values::duration(raw)?,
+            "TOKEN_BLACKLIST" => self.token_blacklist = values::boolean(raw)?,
             _ => return Ok(false),
         }
         Ok(true)

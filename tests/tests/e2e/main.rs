@@ -1,10 +1,12 @@
 //! End-to-end tests: real HTTP against both services on a real database.
 //! Run with `cargo test`; see the README for PostgreSQL.
 
+mod lifecycle;
 mod obtain;
 mod protected;
 mod refresh;
 mod robustness;
+mod stack;
 mod tutorial;
 
 fn main() -> std::process::ExitCode {
@@ -13,6 +15,8 @@ fn main() -> std::process::ExitCode {
     tests.extend(obtain::tests());
     tests.extend(refresh::tests());
     tests.extend(protected::tests());
+    tests.extend(lifecycle::tests());
     tests.extend(robustness::tests());
+    tests.extend(stack::tests());
     tests::harness::main(tests)
 }

@@ -1,0 +1,2 @@
+-- Never drop a table Django may own, nor tokens in use.
+SELECT 1;

@@ -1,0 +1,288 @@
+//! Tokens against the database: simplejwt's `BlacklistMixin` (outstanding and
+//! blacklisted rows), master's user checks, race-free rotation, and our
+//! refresh-token reuse detection.
+
+use chrono::{DateTime, NaiveDateTime};
+use serde_json::Value;
+use shared::ApiError;
+use shared::settings::TokenClass;
+use shared::tokens::{Payload, TokenError};
+
+use crate::db::blacklist::{self, NewOutstanding};
+use crate::db::users::{self, User, UserKey};
+use crate::error::AuthError;
+use crate::state::AppState;
+use crate::token_user::{no_active_account_for_token, user_key};
+
+/// Seconds since the epoch as the UTC wall-clock time the tables store.
+pub fn timestamp(seconds: f64) -> NaiveDateTime {
+    let whole = seconds.floor();
+    let micros = ((seconds - whole) * 1e6).round() as u32;
+    DateTime::from_timestamp(whole as i64, micros.min(999_999) * 1000)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+/// The token's id as the blacklist stores it (`str()` of the `JTI_CLAIM` value).
+pub fn jti_of(state: &AppState, payload: &Payload) -> Option<String> {
+    let claim = state.settings.jwt.jti_claim.as_deref().unwrap_or("null");
+    match payload.get(claim)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether simplejwt's blacklist app applies to this token class.
+pub fn uses_blacklist(state: &AppState, class: TokenClass) -> bool {
+    state.settings.tokenpair.token_blacklist
+        && matches!(class, TokenClass::Refresh | TokenClass::Sliding)
+}
+
+fn invalid(state: &AppState, error: &TokenError) -> AuthError {
+    state
+        .challenge(ApiError::token_not_valid(error.message()))
+        .into()
+}
+
+/// What the refresh-style views need before they act.
+pub struct Loaded {
+    pub payload: Payload,
+    /// The user the token names, checked (exists, active); `None` when the token
+    /// names nobody (simplejwt skips the check then).
+    pub user: Option<User>,
+}
+
+/// Build a simplejwt token of `class` from `raw` (PyJWT decode, blacklist,
+/// claim checks, in that order) and, with `check_user`, apply master's
+/// refresh-time user checks.
+pub async fn load(
+    state: &AppState,
+    raw: &str,
+    class: TokenClass,
+    now: f64,
+    check_user: bool,
+) -> Result<Loaded, AuthError> {
+    let payload = state
+        .tokens
+        .decode(raw.as_bytes(), now)
+        .map_err(|e| invalid(state, &e))?;
+    let jti = jti_of(state, &payload).filter(|_| uses_blacklist(state, class));
+    let claim = check_user
+        .then(|| state.tokens.user_id_of(&payload).map(|c| c.0.clone()))
+        .flatten();
+    let key = claim
+        .as_ref()
+        .and_then(|c| user_key(state.user_id_field, c));
+    let field = state.user_id_field;
+    let (lookup_jti, lookup_key) = (jti.clone(), key.clone());
+    let (blacklisted, user) = state
+        .db
+        .run(move |conn| {
+            let blacklisted = match &lookup_jti {
+                Some(jti) => blacklist::is_blacklisted(conn, jti)?,
+                None => false,
+            };
+            let user = match &lookup_key {
+                Some(key) => users::by_key(conn, field, key)?,
+                None => None,
+            };
+            Ok((blacklisted, user))
+        })
+        .await?;
+    if blacklisted {
+        if let Some(jti) = &jti {
+            detect_reuse(state, jti, now).await?;
+        }
+        return Err(invalid(state, &TokenError::Blacklisted));
+    }
+    state
+        .tokens
+        .verify_claims(&payload, class, now)
+        .map_err(|e| invalid(state, &e))?;
+    let user = match (claim, key) {
+        (None, _) => None,
+        (Some(_), None) => return Err(invalid(state, &TokenError::Invalid)),
+        (Some(_), Some(_)) => match user {
+            Some(user) if user.is_active || !state.settings.jwt.check_user_is_active => Some(user),
+            _ => return Err(no_active_account_for_token(state)),
+        },
+    };
+    Ok(Loaded { payload, user })
+}
+
+/// The outstanding row simplejwt would create for a token it blacklists or issues.
+fn outstanding_row(
+    state: &AppState,
+    payload: &Payload,
+    user_id: Option<i32>,
+    created_at: f64,
+) -> Result<NewOutstanding, AuthError> {
+    let jti = jti_of(state, payload).ok_or(AuthError::Internal("token without jti".into()))?;
+    let exp = payload
+        .get("exp")
+        .and_then(Value::as_f64)
+        .ok_or(AuthError::Internal("token without numeric exp".into()))?;
+    Ok(NewOutstanding {
+        token: state.tokens.encode(payload)?,
+        created_at: Some(timestamp(created_at)),
+        expires_at: timestamp(exp),
+        user_id,
+        jti,
+    })
+}
+
+/// `OutstandingToken.objects.create(...)` for a token just issued, and its
+/// place in a family (a new one for a login).
+pub async fn record_issued(
+    state: &AppState,
+    payload: &Payload,
+    user_id: Option<i32>,
+    now: f64,
+) -> Result<(), AuthError> {
+    if !state.settings.tokenpair.token_blacklist {
+        return Ok(());
+    }
+    let row = outstanding_row(state, payload, user_id, now)?;
+    let family = state.settings.tokenpair.reuse_detection;
+    state
+        .db
+        .run(move |conn| {
+            blacklist::outstand(conn, &row)?;
+            if family {
+                blacklist::join_family(conn, &row.jti, &row.jti)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(Into::into)
+}
+
+/// simplejwt's `token.blacklist()`: the outstanding row (created if missing,
+/// with the user the token names if they exist), then the blacklist row.
+/// `Ok(false)`: it was already blacklisted.
+pub async fn blacklist_token(
+    state: &AppState,
+    payload: &Payload,
+    now: f64,
+) -> Result<bool, AuthError> {
+    if !state.settings.tokenpair.token_blacklist {
+        return Ok(true);
+    }
+    let key: Option<UserKey> = state
+        .tokens
+        .user_id_of(payload)
+        .and_then(|c| user_key(state.user_id_field, c.0));
+    let mut row = outstanding_row(state, payload, None, now)?;
+    let field = state.user_id_field;
+    let at = timestamp(now);
+    state
+        .db
+        .run(move |conn| {
+            if let Some(key) = &key {
+                row.user_id = users::by_key(conn, field, key)?.map(|u| u.id);
+            }
+            let id = blacklist::ensure_outstanding(conn, &row)?;
+            Ok(blacklist::blacklist(conn, id, at)?)
+        })
+        .await
+        .map_err(Into::into)
+}
+
+/// `ROTATE_REFRESH_TOKENS`: spend the old token (with `BLACKLIST_AFTER_ROTATION`,
+/// by a unique insert: of concurrent refreshes of one token exactly one gets
+/// here first, the others get "Token is blacklisted"), then record the new one
+/// in the old one's family.
+pub async fn rotate(
+    state: &AppState,
+    old: &Payload,
+    new: &Payload,
+    user_id: Option<i32>,
+    now: f64,
+) -> Result<(), AuthError> {
+    let settings = &state.settings;
+    if !settings.tokenpair.token_blacklist {
+        return Ok(());
+    }
+    let spend = settings.jwt.blacklist_after_rotation;
+    let families = settings.tokenpair.reuse_detection;
+    let old_row = outstanding_row(state, old, user_id, now)?;
+    let new_row = outstanding_row(state, new, user_id, now)?;
+    let at = timestamp(now);
+    let won = state
+        .db
+        .run(move |conn| {
+            let family = if families {
+                let family = blacklist::family_of(conn, &old_row.jti)?
+                    .map(|(family, _)| family)
+                    .unwrap_or_else(|| old_row.jti.clone());
+                blacklist::join_family(conn, &old_row.jti, &family)?;
+                // Marked before the race is decided: a loser arriving just after
+                // the winner must see a rotated token, not a plain blacklisted one.
+                blacklist::mark_rotated(conn, &old_row.jti, at)?;
+                Some(family)
+            } else {
+                None
+            };
+            if spend {
+                let id = blacklist::ensure_outstanding(conn, &old_row)?;
+                if !blacklist::blacklist(conn, id, at)? {
+                    return Ok(false);
+                }
+            }
+            blacklist::outstand(conn, &new_row)?;
+            if let Some(family) = family {
+                blacklist::join_family(conn, &new_row.jti, &family)?;
+            }
+            Ok(true)
+        })
+        .await?;
+    if won {
+        Ok(())
+    } else {
+        Err(invalid(state, &TokenError::Blacklisted))
+    }
+}
+
+/// A blacklisted token came back. If it was spent by rotation longer ago than
+/// the grace window, someone replayed it: revoke its whole family. Within the
+/// window it is a client's concurrent duplicate, which revokes nothing.
+async fn detect_reuse(state: &AppState, jti: &str, now: f64) -> Result<(), AuthError> {
+    let tp = &state.settings.tokenpair;
+    if !tp.reuse_detection {
+        return Ok(());
+    }
+    let jti = jti.to_owned();
+    let grace = chrono::Duration::from_std(tp.reuse_grace).unwrap_or_default();
+    let at = timestamp(now);
+    let revoked = state
+        .db
+        .run(move |conn| {
+            let Some((family, Some(rotated_at))) = blacklist::family_of(conn, &jti)? else {
+                return Ok(None);
+            };
+            if at - rotated_at <= grace {
+                return Ok(None);
+            }
+            Ok(Some((
+                family.clone(),
+                blacklist::revoke_family(conn, &family, at)?,
+            )))
+        })
+        .await?;
+    if let Some((family, count)) = revoked {
+        tracing::warn!(family = %family, revoked = count, "refresh token reuse detected: token family revoked");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_keep_microseconds() {
+        let t = timestamp(1_700_000_000.25);
+        assert_eq!(t.to_string(), "2023-11-14 22:13:20.250");
+    }
+}

@@ -1,0 +1,83 @@
+//! simplejwt's stateful `JWTAuthentication` for the auth service's own
+//! authenticated views: the token (sliding tokens checked against the
+//! blacklist), then the user from the database (spec §5.4).
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use shared::ApiError;
+use shared::tokens;
+
+use crate::db::users::User;
+use crate::db::{blacklist, users};
+use crate::error::AuthError;
+use crate::lifecycle::{jti_of, uses_blacklist};
+use crate::state::AppState;
+use crate::token_user::{password_changed, user_key};
+
+/// The user an access (or sliding) token in the request authenticates, or the
+/// 401 simplejwt answers.
+pub async fn request_user(state: &AppState, req: &HttpRequest) -> Result<User, AuthError> {
+    shared::views::negotiate(req)?;
+    let authenticator = state.authenticator();
+    let raw = authenticator
+        .raw_token(req)?
+        .ok_or_else(|| state.challenge(ApiError::not_authenticated()))?;
+    let now = tokens::now();
+    let classes = &state.settings.jwt.auth_token_classes;
+    let needs_lookup = classes.iter().any(|&c| uses_blacklist(state, c));
+    let jti = match state.tokens.decode(&raw, now) {
+        Ok(payload) if needs_lookup => jti_of(state, &payload),
+        _ => None,
+    };
+    let listed = match jti {
+        Some(jti) => {
+            state
+                .db
+                .run(move |conn| Ok(blacklist::is_blacklisted(conn, &jti)?))
+                .await?
+        }
+        None => false,
+    };
+    let token = authenticator
+        .validate_with(&raw, now, |class, _| listed && uses_blacklist(state, class))?;
+
+    let fail = |detail: &str, code: &str| -> AuthError {
+        state
+            .challenge(ApiError::detail_code(
+                StatusCode::UNAUTHORIZED,
+                detail,
+                code,
+            ))
+            .into()
+    };
+    let claim = &state.settings.jwt.user_id_claim;
+    let Some(value) = token.payload.get(claim) else {
+        return Err(fail(
+            "Token contained no recognizable user identification",
+            "token_not_valid",
+        ));
+    };
+    let field = state.user_id_field;
+    let user = match user_key(field, value) {
+        Some(key) => {
+            state
+                .db
+                .run(move |conn| Ok(users::by_key(conn, field, &key)?))
+                .await?
+        }
+        None => None,
+    };
+    let Some(user) = user else {
+        return Err(fail("User not found", "user_not_found"));
+    };
+    if state.settings.jwt.check_user_is_active && !user.is_active {
+        return Err(fail("User is inactive", "user_inactive"));
+    }
+    if password_changed(state, &token.payload, &user) {
+        return Err(fail(
+            "The user's password has been changed.",
+            "password_changed",
+        ));
+    }
+    Ok(user)
+}

@@ -1,0 +1,35 @@
+//! `POST /api/token/blacklist/`: simplejwt's `TokenBlacklistView` (logout of one
+//! refresh token). A no-op 200 when the blacklist is switched off, as simplejwt
+//! is without its app.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use shared::ApiError;
+use shared::errors::json_response;
+use shared::request::required_strings;
+use shared::settings::TokenClass;
+use shared::tokens::{self, TokenError};
+use shared::views::post_data;
+
+use crate::error::AuthError;
+use crate::lifecycle::{self, load};
+use crate::state::AppState;
+
+pub async fn blacklist(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AuthError> {
+    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
+    let raw = required_strings(&data, &["refresh"])?.concat();
+    let now = tokens::now();
+    let loaded = load(&state, &raw, TokenClass::Refresh, now, false).await?;
+    if !lifecycle::blacklist_token(&state, &loaded.payload, now).await? {
+        // a concurrent call won: one logout succeeds, as a sequential retry would see
+        return Err(state
+            .challenge(ApiError::token_not_valid(TokenError::Blacklisted.message()))
+            .into());
+    }
+    Ok(json_response(StatusCode::OK, &json!({})))
+}

@@ -1,0 +1,56 @@
+//! `POST /api/token/logout-all/` (ours; simplejwt has none, spec §8.2): revoke
+//! every refresh token of the user the access token authenticates. Access
+//! tokens already issued stay valid until they expire (they are stateless).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use shared::errors::json_response;
+use shared::tokens;
+
+use crate::db::blacklist;
+use crate::error::AuthError;
+use crate::lifecycle::timestamp;
+use crate::request_user::request_user;
+use crate::state::AppState;
+
+pub async fn logout_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AuthError> {
+    let user = request_user(&state, &req).await?;
+    let (id, at) = (user.id, timestamp(tokens::now()));
+    let revoked = state
+        .db
+        .run(move |conn| Ok(blacklist::blacklist_user(conn, id, at)?))
+        .await?;
+    tracing::info!(
+        user_id = user.id,
+        revoked,
+        "all refresh tokens of the user revoked"
+    );
+    Ok(json_response(StatusCode::OK, &json!({})))
+}
+
+/// DRF order: authenticate first, then the method (401 before 405).
+pub fn resource() -> impl actix_web::dev::HttpServiceFactory {
+    web::resource(super::LOGOUT_ALL)
+        .wrap(shared::views::drf_headers("POST, OPTIONS"))
+        .route(web::post().to(logout_all))
+        .default_service(web::to(other_method))
+}
+
+async fn other_method(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AuthError> {
+    request_user(&state, &req).await?;
+    if req.method() == actix_web::http::Method::OPTIONS {
+        return Ok(shared::views::options_metadata(
+            "Logout All",
+            "Revokes every refresh token of the authenticated user.",
+            None,
+        ));
+    }
+    Ok(shared::views::method_not_allowed(req.method()))
+}

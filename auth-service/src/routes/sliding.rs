@@ -1,0 +1,49 @@
+//! `POST /api/token/sliding/refresh/`: simplejwt's `TokenRefreshSlidingView`.
+//! Like simplejwt (and unlike its docs), an expired sliding token cannot be
+//! refreshed even inside its refresh window: clients observe that.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use shared::ApiError;
+use shared::errors::json_response;
+use shared::request::required_strings;
+use shared::settings::TokenClass;
+use shared::tokens;
+use shared::views::post_data;
+
+use crate::error::AuthError;
+use crate::lifecycle::{self, load};
+use crate::state::AppState;
+use crate::token_user::{password_changed, password_changed_error};
+
+pub async fn refresh_sliding(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AuthError> {
+    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
+    let raw = required_strings(&data, &["token"])?.concat();
+    let now = tokens::now();
+    let loaded = load(&state, &raw, TokenClass::Sliding, now, true).await?;
+    let mut token = loaded.payload;
+    if let Some(user) = &loaded.user
+        && password_changed(&state, &token, user)
+    {
+        lifecycle::blacklist_token(&state, &token, now).await?;
+        return Err(password_changed_error(&state));
+    }
+    let jwt = state.tokens.settings();
+    state
+        .tokens
+        .check_exp(&token, &jwt.sliding_token_refresh_exp_claim, now)
+        .map_err(|e| state.challenge(ApiError::token_not_valid(e.message())))?;
+    // jti, refresh_exp and every other claim are kept
+    let exp = (now + jwt.sliding_token_lifetime.as_secs_f64()).floor() as i64;
+    token.insert("exp".into(), Value::from(exp));
+    token.insert("iat".into(), Value::from(now.floor() as i64));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "token": state.tokens.encode(&token)? }),
+    ))
+}

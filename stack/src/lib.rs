@@ -1,0 +1,296 @@
+//! `cargo run -p tokenpair`: try tokenpair with nothing but the Rust toolchain.
+//! Both services on an embedded SQLite database (or `DATABASE_URL`), migrated,
+//! a demo user, a random signing key kept beside the database, loopback only.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+
+use actix_web::dev::ServerHandle;
+use auth_service::db::users::{self, NewUser};
+use auth_service::db::{DatabaseTarget, Engine, migrations};
+use auth_service::hashers;
+use clap::Parser;
+use shared::Settings;
+
+/// The tutorial's user, so the tutorial's curl session works as written.
+pub const DEMO_USERNAME: &str = "kyoko";
+pub const DEMO_PASSWORD: &str = "contrasenasegura";
+
+/// Django's `get_random_secret_key` alphabet.
+const KEY_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "tokenpair",
+    version,
+    about = "Run auth-service and protected-service together on an embedded database (for trying tokenpair; deploy with the service binaries or docker compose)"
+)]
+pub struct Options {
+    /// TOML settings file (else $TOKENPAIR_CONFIG); the environment overrides it.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where auth-service listens (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+    pub auth_bind: String,
+    /// Where protected-service listens (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8001", value_name = "HOST:PORT")]
+    pub protected_bind: String,
+}
+
+/// Both services, running.
+pub struct Stack {
+    pub auth_url: String,
+    pub protected_url: String,
+    database: String,
+    key_file: Option<PathBuf>,
+    demo_user: DemoUser,
+    handles: Vec<ServerHandle>,
+    servers: tokio::task::JoinSet<std::io::Result<()>>,
+}
+
+/// What happened to the demo user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoUser {
+    Created,
+    Existing,
+    /// The database has other users and no demo user: we add none.
+    NotCreated,
+}
+
+impl Stack {
+    /// Prepare the database and key, then start both services.
+    pub async fn start(options: &Options, env: Vec<(String, String)>) -> Result<Stack, String> {
+        let auth_listener = loopback_listener("--auth-bind", &options.auth_bind)?;
+        let protected_listener = loopback_listener("--protected-bind", &options.protected_bind)?;
+
+        let env_value = |name: &str| {
+            env.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        let target = DatabaseTarget::from_url(env_value("DATABASE_URL").as_deref())?;
+        let mut env = env.clone();
+        let mut key_file = None;
+        if env_value("SECRET_KEY").is_none() {
+            let path = key_path(&target);
+            env.push(("SECRET_KEY".into(), load_or_create_key(&path)?));
+            key_file = Some(path);
+        }
+        let config_path = options
+            .config
+            .clone()
+            .or_else(|| env_value("TOKENPAIR_CONFIG").map(PathBuf::from));
+        let file = match &config_path {
+            Some(path) => Some((
+                path.display().to_string(),
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("--config {}: {e}", path.display()))?,
+            )),
+            None => None,
+        };
+        let settings = Settings::from_sources(
+            file.as_ref()
+                .map(|(name, text)| (name.as_str(), text.as_str())),
+            env,
+        )
+        .map_err(|e| e.to_string())?;
+        shared::telemetry::init(settings.tokenpair.log_format, &settings.tokenpair.log_level);
+
+        let database = settings
+            .database_url_redacted()
+            .unwrap_or_else(|| target.connect.clone());
+        let demo_user = prepare_database(&target, &settings).await?;
+
+        let auth = auth_service::Application::build(settings.clone(), auth_listener)
+            .map_err(|e| format!("auth-service: {e}"))?;
+        let protected = protected_service::Application::build(settings, protected_listener)
+            .map_err(|e| format!("protected-service: {e}"))?;
+        let auth_url = format!("http://127.0.0.1:{}", auth.port());
+        let protected_url = format!("http://127.0.0.1:{}", protected.port());
+        let handles = vec![auth.handle(), protected.handle()];
+        let mut servers = tokio::task::JoinSet::new();
+        servers.spawn(auth.run_until_stopped());
+        servers.spawn(protected.run_until_stopped());
+        Ok(Stack {
+            auth_url,
+            protected_url,
+            database,
+            key_file,
+            demo_user,
+            handles,
+            servers,
+        })
+    }
+
+    pub fn demo_user(&self) -> DemoUser {
+        self.demo_user
+    }
+
+    /// The tutorial's flow as ready-to-paste shell lines.
+    pub fn curl_session(&self) -> String {
+        let (auth, protected) = (&self.auth_url, &self.protected_url);
+        format!(
+            "curl {protected}/protected/; echo\n\
+             curl -d \"username={DEMO_USERNAME}&password={DEMO_PASSWORD}\" -X POST {auth}/api/token/; echo\n\
+             TOKENS=$(curl -s -d \"username={DEMO_USERNAME}&password={DEMO_PASSWORD}\" {auth}/api/token/)\n\
+             ACCESS=$(echo \"$TOKENS\" | sed -E 's/.*\"access\":\"([^\"]+)\".*/\\1/')\n\
+             REFRESH=$(echo \"$TOKENS\" | sed -E 's/.*\"refresh\":\"([^\"]+)\".*/\\1/')\n\
+             curl -H \"Authorization: Bearer $ACCESS\" {protected}/protected/; echo\n\
+             curl -d \"refresh=$REFRESH\" -X POST {auth}/api/token/refresh/; echo\n"
+        )
+    }
+
+    /// What the command prints once both services answer.
+    pub fn banner(&self) -> String {
+        let user = match self.demo_user {
+            DemoUser::Created => format!("{DEMO_USERNAME} / {DEMO_PASSWORD} (created now)"),
+            DemoUser::Existing => format!("{DEMO_USERNAME} / {DEMO_PASSWORD} (already there)"),
+            DemoUser::NotCreated => {
+                format!("none: the database already has users and no '{DEMO_USERNAME}'; use yours")
+            }
+        };
+        let key = match &self.key_file {
+            Some(path) => format!("random, kept in {} (delete it to rotate)", path.display()),
+            None => "SECRET_KEY from the environment".to_owned(),
+        };
+        format!(
+            "\ntokenpair is running\n\
+             \n  auth-service       {auth}   POST /api/token/  /api/token/refresh/\
+             \n  protected-service  {protected}   GET /protected/\
+             \n  database           {db}\
+             \n  signing key        {key}\
+             \n  demo user          {user}\
+             \n\nThe tutorial's flow, ready to paste into a shell (needs curl):\n\n{session}\
+             \nPress Ctrl-C to stop both services.\n",
+            auth = self.auth_url,
+            protected = self.protected_url,
+            db = self.database,
+            session = indent(&self.curl_session()),
+        )
+    }
+
+    /// Serve until Ctrl-C, then stop both services gracefully.
+    pub async fn run_until_ctrl_c(mut self) -> Result<(), String> {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                println!("\nStopping...");
+                self.stop().await;
+                Ok(())
+            }
+            Some(ended) = self.servers.join_next() => {
+                self.stop().await;
+                match ended {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(format!("a service stopped: {e}")),
+                    Err(e) => Err(format!("a service crashed: {e}")),
+                }
+            }
+        }
+    }
+
+    pub async fn stop(&mut self) {
+        for handle in &self.handles {
+            handle.stop(true).await;
+        }
+        while self.servers.join_next().await.is_some() {}
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+fn loopback_listener(flag: &str, bind: &str) -> Result<TcpListener, String> {
+    let addr: SocketAddr = bind
+        .parse()
+        .map_err(|_| format!("{flag}: expected HOST:PORT with an IP address, got {bind:?}"))?;
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "{flag}: the demo stack listens on loopback only (127.0.0.1 or ::1); deploy with the service binaries or docker compose"
+        ));
+    }
+    TcpListener::bind(addr).map_err(|e| format!("{flag} {bind}: {e}"))
+}
+
+/// Beside the SQLite file; in the working directory for PostgreSQL.
+fn key_path(target: &DatabaseTarget) -> PathBuf {
+    match target.engine {
+        Engine::Sqlite => PathBuf::from(format!("{}.secret-key", target.connect)),
+        Engine::Postgres => PathBuf::from("tokenpair.secret-key"),
+    }
+}
+
+/// The key kept from an earlier run, or a new random one written owner-only.
+fn load_or_create_key(path: &Path) -> Result<String, String> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let key = existing.trim().to_owned();
+        if !key.is_empty() {
+            return Ok(key);
+        }
+    }
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let key: String = (0..50)
+        .map(|_| char::from(KEY_ALPHABET[rng.random_range(0..KEY_ALPHABET.len())]))
+        .collect();
+    write_private(path, &key)
+        .map_err(|e| format!("cannot write the signing key to {}: {e}", path.display()))?;
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Migrate, and add the demo user to an empty user table.
+async fn prepare_database(
+    target: &DatabaseTarget,
+    settings: &Settings,
+) -> Result<DemoUser, String> {
+    let target = target.clone();
+    let hasher = auth_service::state::hasher_config(settings);
+    tokio::task::spawn_blocking(move || {
+        let mut conn = target.connect().map_err(|e| format!("DATABASE_URL: {e}"))?;
+        migrations::run(&mut conn)?;
+        if users::by_username(&mut conn, DEMO_USERNAME)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Ok(DemoUser::Existing);
+        }
+        if users::count(&mut conn).map_err(|e| e.to_string())? > 0 {
+            return Ok(DemoUser::NotCreated);
+        }
+        let user = NewUser {
+            password: hashers::make_password(DEMO_PASSWORD, &hasher),
+            last_login: None,
+            is_superuser: false,
+            username: DEMO_USERNAME.into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            email: format!("{DEMO_USERNAME}@example.com"),
+            is_staff: false,
+            is_active: true,
+            date_joined: chrono::Utc::now().naive_utc(),
+        };
+        users::insert(&mut conn, &user).map_err(|e| e.to_string())?;
+        Ok(DemoUser::Created)
+    })
+    .await
+    .map_err(|e| format!("database preparation failed: {e}"))?
+}
