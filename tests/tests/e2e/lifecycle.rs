@@ -340,7 +340,7 @@ async fn concurrent_rotation_has_exactly_one_winner(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[ROTATE[0], ROTATE[1], ROTATE[2], ("TOKENPAIR__WORKERS", "4")]);
     app.create_user("kyoko", "contrasenasegura");
     let (refresh, _) = app.obtain("kyoko", "contrasenasegura").await;
-    race(&app, &[app.auth.clone()], &refresh).await;
+    race(&app, std::slice::from_ref(&app.auth), &refresh).await;
 }
 
 async fn concurrent_rotation_across_two_instances(ctx: Arc<Ctx>) {
