@@ -25,7 +25,7 @@ pub struct E2e {
 macro_rules! e2e {
     ($($path:path),* $(,)?) => {
         vec![$($crate::harness::E2e {
-            name: stringify!($path),
+            name: concat!(module_path!(), "::", stringify!($path)),
             run: |ctx| Box::pin($path(ctx)),
         }),*]
     };
@@ -47,7 +47,9 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
                 (Err(e), Backend::Postgres) => Some(e.clone()),
                 _ => None,
             };
-            let name = format!("{}::{}", backend.name(), test.name);
+            // module_path! starts with the test binary's name: drop it
+            let path = test.name.split_once("::").map_or(test.name, |(_, rest)| rest);
+            let name = format!("{}::{path}", backend.name());
             let trial = Trial::test(name, move || {
                 if let Some(why) = unavailable {
                     return Err(format!("PostgreSQL is required (TOKENPAIR_REQUIRE_POSTGRES=1) but unreachable: {why}").into());

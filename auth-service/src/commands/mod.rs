@@ -4,7 +4,7 @@ mod check;
 mod flush;
 mod migrate;
 mod serve;
-mod users;
+pub mod users;
 
 use shared::Settings;
 
@@ -15,10 +15,14 @@ pub fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Serve { bind } => serve::serve(settings, &bind),
         Command::Migrate => migrate::migrate(&settings),
-        Command::Createsuperuser(args) => users::create_user(&settings, &args, true),
-        Command::Createuser(args) => users::create_user(&settings, &args, false),
+        Command::Createsuperuser(args) => users::create_user(&settings, &args, true, &process_env),
+        Command::Createuser(args) => users::create_user(&settings, &args, false, &process_env),
         Command::Changepassword { username } => users::change_password(&settings, username),
         Command::Flushexpiredtokens => flush::flush_expired_tokens(&settings),
         Command::Check => check::check(&settings),
     }
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }

@@ -96,14 +96,19 @@ const COMMON_PASSWORDS: &[&str] = &[
     "qwerty123",
 ];
 
+/// Where `--noinput` reads DJANGO_SUPERUSER_*: the process environment in the
+/// CLI, a map in tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 pub fn create_user(
     settings: &Settings,
     args: &CreateUserArgs,
     superuser: bool,
+    env: Env<'_>,
 ) -> Result<(), String> {
     let mut conn = connect(settings)?;
     let (username, email, password) = if args.noinput {
-        noinput_values(args)?
+        noinput_values(args, env)?
     } else {
         if !std::io::stdin().is_terminal() {
             println!(
@@ -149,27 +154,23 @@ pub fn create_user(
     Ok(())
 }
 
-fn env_nonempty(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 /// `--noinput`: flags, then DJANGO_SUPERUSER_* variables, as Django reads them.
-fn noinput_values(args: &CreateUserArgs) -> Result<(String, String, Option<String>), String> {
+fn noinput_values(args: &CreateUserArgs, env: Env<'_>) -> Result<(String, String, Option<String>), String> {
     let username = args
         .username
         .clone()
-        .or_else(|| env_nonempty("DJANGO_SUPERUSER_USERNAME"))
+        .or_else(|| env("DJANGO_SUPERUSER_USERNAME"))
         .ok_or("CommandError: You must use --username with --noinput.")?;
     let email = args
         .email
         .clone()
-        .or_else(|| env_nonempty("DJANGO_SUPERUSER_EMAIL"))
+        .or_else(|| env("DJANGO_SUPERUSER_EMAIL"))
         .filter(|e| !e.is_empty())
         .ok_or("CommandError: You must use --email with --noinput.")?;
     if let Some(error) = basic_email_error(email.trim()) {
         return Err(format!("Error: {error}"));
     }
-    let password = env_nonempty("DJANGO_SUPERUSER_PASSWORD").filter(|p| !p.is_empty());
+    let password = env("DJANGO_SUPERUSER_PASSWORD").filter(|p| !p.is_empty());
     Ok((username, email, password))
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests: real HTTP against both services on a real database.
 //! Run with `cargo test`; see the README for PostgreSQL.
 
+mod cli;
 mod lifecycle;
 mod obtain;
 mod protected;
@@ -16,6 +17,7 @@ fn main() -> std::process::ExitCode {
     tests.extend(refresh::tests());
     tests.extend(protected::tests());
     tests.extend(lifecycle::tests());
+    tests.extend(cli::tests());
     tests.extend(robustness::tests());
     tests.extend(stack::tests());
     tests::harness::main(tests)
