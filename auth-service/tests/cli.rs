@@ -42,18 +42,42 @@ fn every_command_has_help() {
 fn settings_errors_are_one_line_naming_the_setting() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[], "SIGNING_KEY"),
-        (&[("SECRET_KEY", "k"), ("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "abc")], "SIMPLE_JWT__ACCESS_TOKEN_LIFETIME"),
-        (&[("SECRET_KEY", "k"), ("SIMPLE_JWT__ALGORITHM", "XX256")], "Unrecognized algorithm type 'XX256'"),
-        (&[("SECRET_KEY", "k"), ("SIMPLE_JWT__ROTATE_REFRESH_TOKENS", "maybe")], "SIMPLE_JWT__ROTATE_REFRESH_TOKENS"),
-        (&[("SECRET_KEY", "k"), ("TOKENPAIR__NO_SUCH_THING", "1")], "TOKENPAIR__NO_SUCH_THING"),
-        (&[("SECRET_KEY", "k"), ("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+        (
+            &[
+                ("SECRET_KEY", "k"),
+                ("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "abc"),
+            ],
+            "SIMPLE_JWT__ACCESS_TOKEN_LIFETIME",
+        ),
+        (
+            &[("SECRET_KEY", "k"), ("SIMPLE_JWT__ALGORITHM", "XX256")],
+            "Unrecognized algorithm type 'XX256'",
+        ),
+        (
+            &[
+                ("SECRET_KEY", "k"),
+                ("SIMPLE_JWT__ROTATE_REFRESH_TOKENS", "maybe"),
+            ],
+            "SIMPLE_JWT__ROTATE_REFRESH_TOKENS",
+        ),
+        (
+            &[("SECRET_KEY", "k"), ("TOKENPAIR__NO_SUCH_THING", "1")],
+            "TOKENPAIR__NO_SUCH_THING",
+        ),
+        (
+            &[("SECRET_KEY", "k"), ("DATABASE_URL", "mysql://x")],
+            "DATABASE_URL",
+        ),
     ];
     for (env, named) in cases {
         let output = run(&["check"], env);
         assert_eq!(output.status.code(), Some(1), "{env:?}");
         let text = stderr(&output);
         assert_eq!(text.trim_end().lines().count(), 1, "one line: {text:?}");
-        assert!(text.contains(named), "{env:?}: {text:?} should name {named}");
+        assert!(
+            text.contains(named),
+            "{env:?}: {text:?} should name {named}"
+        );
     }
 }
 
@@ -62,31 +86,76 @@ fn migrate_check_and_createsuperuser_on_sqlite() {
     let dir = std::env::temp_dir().join(format!("tp-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
-    let base = [("SECRET_KEY", "k"), ("DATABASE_URL", url.as_str()), ("TOKENPAIR__PBKDF2_ITERATIONS", "1000")];
+    let base = [
+        ("SECRET_KEY", "k"),
+        ("DATABASE_URL", url.as_str()),
+        ("TOKENPAIR__PBKDF2_ITERATIONS", "1000"),
+    ];
     let unmigrated = run(&["check"], &base);
     assert_eq!(unmigrated.status.code(), Some(1));
-    assert!(stderr(&unmigrated).contains("auth-service migrate"), "{}", stderr(&unmigrated));
+    assert!(
+        stderr(&unmigrated).contains("auth-service migrate"),
+        "{}",
+        stderr(&unmigrated)
+    );
     assert!(run(&["migrate"], &base).status.success());
     let again = run(&["migrate"], &base);
-    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "No migrations to apply.");
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "No migrations to apply."
+    );
     let check = run(&["check"], &base);
     assert!(check.status.success(), "{}", stderr(&check));
     assert!(String::from_utf8_lossy(&check.stdout).contains("System check identified no issues"));
 
     let mut env = base.to_vec();
     env.push(("DJANGO_SUPERUSER_PASSWORD", "contrasenasegura"));
-    let created = run(&["createsuperuser", "--noinput", "--username", "kyoko", "--email", "kyoko@Example.COM"], &env);
+    let created = run(
+        &[
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "kyoko",
+            "--email",
+            "kyoko@Example.COM",
+        ],
+        &env,
+    );
     assert!(created.status.success(), "{}", stderr(&created));
-    assert_eq!(String::from_utf8_lossy(&created.stdout).trim(), "Superuser created successfully.");
-    let taken = run(&["createsuperuser", "--noinput", "--username", "kyoko", "--email", "k@example.com"], &env);
+    assert_eq!(
+        String::from_utf8_lossy(&created.stdout).trim(),
+        "Superuser created successfully."
+    );
+    let taken = run(
+        &[
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "kyoko",
+            "--email",
+            "k@example.com",
+        ],
+        &env,
+    );
     assert_eq!(taken.status.code(), Some(1));
-    assert_eq!(stderr(&taken).trim(), "Error: That username is already taken.");
-    let missing = run(&["createsuperuser", "--noinput", "--email", "k@example.com"], &base);
-    assert_eq!(stderr(&missing).trim(), "CommandError: You must use --username with --noinput.");
+    assert_eq!(
+        stderr(&taken).trim(),
+        "Error: That username is already taken."
+    );
+    let missing = run(
+        &["createsuperuser", "--noinput", "--email", "k@example.com"],
+        &base,
+    );
+    assert_eq!(
+        stderr(&missing).trim(),
+        "CommandError: You must use --username with --noinput."
+    );
     // not a TTY and no --noinput: skipped like Django, exit 0
     let skipped = run(&["createsuperuser"], &base);
     assert!(skipped.status.success());
-    assert!(String::from_utf8_lossy(&skipped.stdout).contains("skipped due to not running in a TTY"));
+    assert!(
+        String::from_utf8_lossy(&skipped.stdout).contains("skipped due to not running in a TTY")
+    );
     assert!(run(&["flushexpiredtokens"], &base).status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }

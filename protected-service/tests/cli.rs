@@ -25,16 +25,32 @@ fn every_command_has_help() {
 #[test]
 fn check_needs_only_the_key() {
     let ok = run(&["check"], &[("SECRET_KEY", "k")]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let warned = run(&["check"], &[("SECRET_KEY", "k"), ("SIMPLE_JWT__CHECK_REVOKE_TOKEN", "true")]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let warned = run(
+        &["check"],
+        &[
+            ("SECRET_KEY", "k"),
+            ("SIMPLE_JWT__CHECK_REVOKE_TOKEN", "true"),
+        ],
+    );
     assert!(warned.status.success());
-    assert!(String::from_utf8_lossy(&warned.stderr).contains("CHECK_REVOKE_TOKEN is ignored by protected-service"));
+    assert!(
+        String::from_utf8_lossy(&warned.stderr)
+            .contains("CHECK_REVOKE_TOKEN is ignored by protected-service")
+    );
     let missing = run(&["check"], &[]);
     assert_eq!(missing.status.code(), Some(1));
     let text = String::from_utf8_lossy(&missing.stderr);
     assert_eq!(text.trim_end().lines().count(), 1);
     assert!(text.contains("SIGNING_KEY"), "{text}");
-    let rs256 = run(&["check"], &[("SECRET_KEY", "k"), ("SIMPLE_JWT__ALGORITHM", "RS256")]);
+    let rs256 = run(
+        &["check"],
+        &[("SECRET_KEY", "k"), ("SIMPLE_JWT__ALGORITHM", "RS256")],
+    );
     assert_eq!(rs256.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&rs256.stderr).contains("VERIFYING_KEY"));
 }

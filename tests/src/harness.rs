@@ -48,7 +48,10 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
                 _ => None,
             };
             // module_path! starts with the test binary's name: drop it
-            let path = test.name.split_once("::").map_or(test.name, |(_, rest)| rest);
+            let path = test
+                .name
+                .split_once("::")
+                .map_or(test.name, |(_, rest)| rest);
             let name = format!("{}::{path}", backend.name());
             let trial = Trial::test(name, move || {
                 if let Some(why) = unavailable {

@@ -7,14 +7,7 @@ use crate::state::AppState;
 pub fn check(settings: &Settings) -> Result<(), String> {
     let (_, _, _, target) = AppState::checked_parts(settings).map_err(|e| e.0)?;
     let mut conn = target.connect().map_err(|e| format!("DATABASE_URL: {e}"))?;
-    let pending = migrations::pending(&mut conn)?;
-    if !pending.is_empty() {
-        return Err(format!(
-            "DATABASE_URL: {} unapplied migration(s) ({}): run `auth-service migrate`",
-            pending.len(),
-            pending.join(", ")
-        ));
-    }
+    migrations::require_current(&mut conn).map_err(|e| format!("DATABASE_URL: {e}"))?;
     for warning in &settings.warnings {
         eprintln!("WARNING: {warning}");
     }

@@ -155,7 +155,10 @@ pub fn create_user(
 }
 
 /// `--noinput`: flags, then DJANGO_SUPERUSER_* variables, as Django reads them.
-fn noinput_values(args: &CreateUserArgs, env: Env<'_>) -> Result<(String, String, Option<String>), String> {
+fn noinput_values(
+    args: &CreateUserArgs,
+    env: Env<'_>,
+) -> Result<(String, String, Option<String>), String> {
     let username = args
         .username
         .clone()

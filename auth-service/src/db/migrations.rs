@@ -32,3 +32,16 @@ pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>> {
     };
     names.map_err(|e| format!("cannot read migration state: {e}"))
 }
+
+/// `Err` naming what is pending when the database is behind this build.
+pub fn require_current(conn: &mut DbConnection) -> Result<()> {
+    let pending = pending(conn)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} unapplied migration(s) ({}): run `auth-service migrate`",
+        pending.len(),
+        pending.join(", ")
+    ))
+}

@@ -71,15 +71,26 @@ impl DatabaseTarget {
 
     /// Open one connection outside the pool (CLI commands).
     pub fn connect(&self) -> Result<DbConnection, DbError> {
-        let mut conn = DbConnection::establish(&self.connect)
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        // Through the concrete types: MultiConnection::establish replaces libpq's
+        // and SQLite's explanations with a generic "invalid connection url".
+        let unavailable = |e: diesel::ConnectionError| DbError::Unavailable(e.to_string());
+        let mut conn = match self.engine {
+            Engine::Postgres => {
+                DbConnection::Postgres(PgConnection::establish(&self.connect).map_err(unavailable)?)
+            }
+            Engine::Sqlite => DbConnection::Sqlite(
+                SqliteConnection::establish(&self.connect).map_err(unavailable)?,
+            ),
+        };
         prepare(&mut conn).map_err(|e| DbError::Unavailable(e.to_string()))?;
         Ok(conn)
     }
 
-    /// A pool with its size and checkout timeout; the first connection is opened
-    /// now so that a wrong URL fails at start-up, not at the first login.
+    /// A pool with its size and checkout timeout. One connection is opened first,
+    /// directly, so that a wrong URL or an unmigrated database fails at start-up
+    /// with the database's own explanation, not at the first login.
     pub fn pool(&self, size: u32, timeout: Duration) -> Result<DbPool, DbError> {
+        migrations::require_current(&mut self.connect()?).map_err(DbError::Unavailable)?;
         Pool::builder()
             .max_size(size)
             .min_idle(Some(1))

@@ -223,6 +223,11 @@ impl Settings {
         let mut jwt = JwtSettings::with_signing_key("");
         for (name, value) in &jwt_entries {
             let at = place(Some(JWT_TABLE), name, value, file_name);
+            if values::is_empty(&value.kind) && jwt.clone().apply(name, &value.kind).is_err() {
+                // `SIMPLE_JWT__X=` (e.g. compose's `${X:-}`) for a setting that cannot
+                // be unset: the default stands.
+                continue;
+            }
             match jwt.apply(name, &value.kind) {
                 Ok(Outcome::Known) => {
                     explicit.insert(format!("{JWT_TABLE}.{name}"));
@@ -239,6 +244,10 @@ impl Settings {
         let mut tokenpair = TokenpairSettings::default();
         for (name, value) in &our_entries {
             let at = place(Some(OUR_TABLE), name, value, file_name);
+            if values::is_empty(&value.kind) && tokenpair.clone().apply(name, &value.kind).is_err()
+            {
+                continue;
+            }
             match tokenpair.apply(name, &value.kind) {
                 Ok(true) => {
                     explicit.insert(format!("{OUR_TABLE}.{name}"));
@@ -758,8 +767,15 @@ mod tests {
             error(env(&[("SIMPLE_JWT__USER_ID_CLAIM", "none")]))
                 .starts_with("SIMPLE_JWT__USER_ID_CLAIM: cannot be unset")
         );
+        // an empty value for a setting that cannot be unset keeps the default
+        let jwt = env(&[("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "")])
+            .unwrap()
+            .jwt;
+        assert_eq!(jwt.access_token_lifetime, Duration::from_secs(300));
+        let tp = env(&[("TOKENPAIR__LOG_LEVEL", " ")]).unwrap().tokenpair;
+        assert_eq!(tp.log_level, "info");
         assert!(
-            error(env(&[("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "")]))
+            error(env(&[("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "none")]))
                 .starts_with("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME: cannot be unset")
         );
     }
@@ -993,14 +1009,16 @@ mod tests {
 
     #[test]
     fn signing_key_sources() {
-        assert_eq!(
-            error(Settings::from_sources(None, Vec::new())),
-            "SIMPLE_JWT.SIGNING_KEY: no signing key: set SECRET_KEY or SIMPLE_JWT__SIGNING_KEY"
-        );
-        assert_eq!(
-            error(Settings::from_sources(None, pairs(&[("SECRET_KEY", "")]))),
-            "SIMPLE_JWT.SIGNING_KEY: no signing key: set SECRET_KEY or SIMPLE_JWT__SIGNING_KEY"
-        );
+        // loading works without a key (migrate needs none); signing or verifying does not
+        for sources in [Vec::new(), pairs(&[("SECRET_KEY", "")])] {
+            let jwt = Settings::from_sources(None, sources).unwrap().jwt;
+            for missing in [jwt.require_signing_key(), jwt.require_verifying_key()] {
+                assert_eq!(
+                    missing.unwrap_err().to_string(),
+                    "SIMPLE_JWT.SIGNING_KEY: no signing key: set SECRET_KEY or SIMPLE_JWT__SIGNING_KEY"
+                );
+            }
+        }
         let jwt = env(&[("SIMPLE_JWT__SIGNING_KEY", "s")]).unwrap().jwt;
         assert_eq!(jwt.signing_key.expose(), "s");
         let jwt = env(&[("SIMPLE_JWT__SIGNING_KEY", "none")]).unwrap().jwt;

@@ -32,6 +32,11 @@ pub(super) fn is_unset(raw: &ValueKind) -> bool {
     }
 }
 
+/// An empty (or blank) value, as an unset shell variable expands to.
+pub(super) fn is_empty(raw: &ValueKind) -> bool {
+    matches!(raw, ValueKind::String(s) if s.trim().is_empty())
+}
+
 /// For settings simplejwt allows to be `None`.
 pub(super) fn optional<T>(
     raw: &ValueKind,

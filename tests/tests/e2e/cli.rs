@@ -9,7 +9,10 @@ use auth_service::commands::{self, users::create_user};
 use tests::{Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
-    e2e![createsuperuser_noinput_like_django, migrate_is_idempotent_and_check_passes]
+    e2e![
+        createsuperuser_noinput_like_django,
+        migrate_is_idempotent_and_check_passes
+    ]
 }
 
 fn args(username: Option<&str>, email: Option<&str>) -> CreateUserArgs {
@@ -25,7 +28,10 @@ async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
     let settings = shared::Settings::from_sources(
         None,
         [
-            ("SECRET_KEY".to_owned(), tests::app::TEST_SECRET_KEY.to_owned()),
+            (
+                "SECRET_KEY".to_owned(),
+                tests::app::TEST_SECRET_KEY.to_owned(),
+            ),
             ("DATABASE_URL".to_owned(), ctx.db.url.clone()),
         ],
     )
@@ -43,35 +49,61 @@ async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
         .unwrap()
         .expect("createsuperuser");
     let (s, l) = (settings.clone(), lookup.clone());
-    tokio::task::spawn_blocking(move || create_user(&s, &args(Some("kyoko"), Some("k@example.com")), false, &l))
-        .await
-        .unwrap()
-        .expect("createuser");
+    tokio::task::spawn_blocking(move || {
+        create_user(&s, &args(Some("kyoko"), Some("k@example.com")), false, &l)
+    })
+    .await
+    .unwrap()
+    .expect("createuser");
     let none = |_: &str| None;
     let s = settings.clone();
-    let unusable = tokio::task::spawn_blocking(move || create_user(&s, &args(Some("nopass"), Some("n@example.com")), false, &none))
-        .await
-        .unwrap();
+    let unusable = tokio::task::spawn_blocking(move || {
+        create_user(
+            &s,
+            &args(Some("nopass"), Some("n@example.com")),
+            false,
+            &none,
+        )
+    })
+    .await
+    .unwrap();
     assert_eq!(unusable, Ok(()));
     let s = settings.clone();
-    let taken = tokio::task::spawn_blocking(move || create_user(&s, &args(Some("admin"), Some("a@example.com")), true, &none))
-        .await
-        .unwrap();
-    assert_eq!(taken, Err("Error: That username is already taken.".to_owned()));
+    let taken = tokio::task::spawn_blocking(move || {
+        create_user(&s, &args(Some("admin"), Some("a@example.com")), true, &none)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        taken,
+        Err("Error: That username is already taken.".to_owned())
+    );
     let s = settings.clone();
-    let no_email = tokio::task::spawn_blocking(move || create_user(&s, &args(Some("x"), None), true, &none))
-        .await
-        .unwrap();
-    assert_eq!(no_email, Err("CommandError: You must use --email with --noinput.".to_owned()));
+    let no_email =
+        tokio::task::spawn_blocking(move || create_user(&s, &args(Some("x"), None), true, &none))
+            .await
+            .unwrap();
+    assert_eq!(
+        no_email,
+        Err("CommandError: You must use --email with --noinput.".to_owned())
+    );
 
     let app = ctx.spawn(&[]);
     let admin = app.user("admin").expect("admin");
     assert!(admin.is_superuser && admin.is_staff && admin.is_active);
-    assert_eq!(admin.email, "admin@example.com", "domain normalised like Django");
+    assert_eq!(
+        admin.email, "admin@example.com",
+        "domain normalised like Django"
+    );
     let kyoko = app.user("kyoko").expect("kyoko");
     assert!(!kyoko.is_superuser && !kyoko.is_staff);
     let parts: Vec<&str> = admin.password.split('$').collect();
-    assert_eq!(parts[..2], ["pbkdf2_sha256", "1500000"], "{}", admin.password);
+    assert_eq!(
+        parts[..2],
+        ["pbkdf2_sha256", "1500000"],
+        "{}",
+        admin.password
+    );
     assert!(parts[2].len() == 22 && parts[2].chars().all(|c| c.is_ascii_alphanumeric()));
     assert_eq!(parts[3].len(), 44);
     let nopass = app.user("nopass").expect("nopass");
