@@ -16,6 +16,7 @@ pub fn tests() -> Vec<E2e> {
         update_last_login_when_enabled,
         view_plumbing_matches_drf,
         body_parsing_errors,
+        full_hashing_queue_answers_503_at_once,
     ]
 }
 
@@ -395,4 +396,41 @@ async fn body_parsing_errors(ctx: Arc<Ctx>) {
         .await;
     assert_eq!(answer.status, 413, "{}", answer.text);
     assert!(answer.json()["detail"].is_string());
+}
+
+async fn full_hashing_queue_answers_503_at_once(ctx: Arc<Ctx>) {
+    // one hashing thread, no queue: while one login hashes, others are refused
+    let app = ctx.spawn(&[("TOKENPAIR__HASH_THREADS", "1"), ("TOKENPAIR__HASH_QUEUE", "0"), ("TOKENPAIR__WORKERS", "2")]);
+    // a costly stored hash keeps the only hashing thread busy for a while
+    let slow = auth_service::hashers::pbkdf2::encode(
+        "contrasenasegura",
+        "abcdefghijklmnopqrstuv",
+        3_000_000,
+        auth_service::hashers::pbkdf2::Digest::Sha256,
+    );
+    app.insert_user("kyoko", &slow, true);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let url = format!("{}/api/token/", app.auth);
+        tasks.spawn(async move {
+            let response = tests::app::client()
+                .post(url)
+                .form(&[("username", "kyoko"), ("password", "contrasenasegura")])
+                .send()
+                .await
+                .unwrap();
+            tests::Answer::read(response).await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(answer) = tasks.join_next().await {
+        answers.push(answer.unwrap());
+    }
+    let ok = answers.iter().filter(|a| a.status == 200).count();
+    let busy: Vec<_> = answers.iter().filter(|a| a.status == 503).collect();
+    assert!(ok >= 1 && !busy.is_empty() && ok + busy.len() == 6, "{answers:?}");
+    for answer in busy {
+        answer.assert(503, r#"{"detail":"Service temporarily unavailable, try again later."}"#);
+        assert_eq!(answer.header("retry-after"), Some("1"));
+    }
 }
