@@ -100,6 +100,12 @@ pub async fn load(
         .tokens
         .verify_claims(&payload, class, now)
         .map_err(|e| invalid(state, &e))?;
+    // Every caller re-encodes the token (a new access token, rotation, the
+    // blacklist row), and PyJWT refuses to encode a non-string `iss`: Django
+    // answers 500 there; we call the token invalid.
+    if payload.get("iss").is_some_and(|iss| !iss.is_string()) {
+        return Err(invalid(state, &TokenError::Invalid));
+    }
     let user = match (claim, key) {
         (None, _) => None,
         (Some(_), None) => return Err(invalid(state, &TokenError::Invalid)),

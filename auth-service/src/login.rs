@@ -22,7 +22,7 @@ pub async fn authenticate(
         .run(move |conn| Ok(users::by_username(conn, &username)?))
         .await?;
     let config = state.hasher.clone();
-    let (verdict, user, password) = state
+    let outcome = state
         .hashing
         .run(move || {
             let verdict = match &user {
@@ -34,14 +34,19 @@ pub async fn authenticate(
             };
             (verdict, user, password)
         })
-        .await?;
+        .await;
+    let count = |outcome: &str| state.logins.with_label_values(&[outcome]).inc();
+    let (verdict, user, password) = outcome.inspect_err(|_| count("busy"))?;
     let (Verdict::Valid { must_update }, Some(mut user)) = (verdict, user) else {
+        count("failure");
         return Err(no_active_account(state));
     };
     // Django's ModelBackend refuses inactive users whatever CHECK_USER_IS_ACTIVE says.
     if !user.is_active {
+        count("failure");
         return Err(no_active_account(state));
     }
+    count("success");
     if must_update && state.settings.tokenpair.hash_upgrade {
         user.password = upgrade_hash(state, &user, password).await?;
     }

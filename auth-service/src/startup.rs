@@ -3,6 +3,7 @@
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use shared::ApiError;
 use std::net::TcpListener;
@@ -29,13 +30,22 @@ impl Application {
         let port = listener.local_addr()?.port();
         let authenticator = web::Data::new(state.authenticator());
         let blacklist = state.settings.tokenpair.token_blacklist;
+        let metrics = state.metrics.clone();
         let state = web::Data::new(state);
+        // Per-request spans cost a random id and formatting on every request:
+        // only when INFO logs are on (the default) is anyone reading them.
+        let request_logs = tracing::enabled!(tracing::Level::INFO);
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(shared::views::pretty_json))
+                .wrap(from_fn(shared::views::security_headers))
+                .wrap(from_fn(shared::metrics::record))
+                .wrap(Condition::new(request_logs, TracingLogger::default()))
+                .app_data(metrics.clone())
                 .app_data(state.clone())
                 .app_data(authenticator.clone())
                 .configure(|cfg| routes::config(cfg, blacklist))
+                .configure(shared::metrics::endpoint)
                 .default_service(web::to(not_found))
         })
         .workers(workers)
@@ -78,6 +88,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
         };
         return HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, location))
+            .content_type("text/html; charset=utf-8")
             .finish();
     }
     actix_web::ResponseError::error_response(&ApiError::not_found())

@@ -1,5 +1,7 @@
 //! What every request handler needs, built once at start-up from the settings.
 
+use prometheus::{IntCounterVec, Opts};
+use shared::metrics::Metrics;
 use std::sync::Arc;
 
 use shared::settings::{PasswordHasherKind, Settings};
@@ -30,6 +32,9 @@ impl From<std::io::Error> for StartupError {
 
 pub struct AppState {
     pub settings: Settings,
+    pub metrics: actix_web::web::Data<Metrics>,
+    /// `tokenpair_logins_total{outcome="success"|"failure"|"busy"}`.
+    pub logins: IntCounterVec,
     pub tokens: Arc<TokenBackend>,
     pub db: Db,
     pub hashing: HashPool,
@@ -68,7 +73,16 @@ impl AppState {
         let pool = target
             .pool(tp.db_pool_size, tp.db_pool_timeout)
             .map_err(|e| StartupError(format!("DATABASE_URL: {e}")))?;
+        let metrics = Metrics::new("auth-service").map_err(|e| StartupError(e.to_string()))?;
+        let logins = IntCounterVec::new(
+            Opts::new("tokenpair_logins_total", "Login attempts by outcome"),
+            &["outcome"],
+        )
+        .and_then(|c| metrics.registry().register(Box::new(c.clone())).map(|()| c))
+        .map_err(|e| StartupError(e.to_string()))?;
         Ok(Self {
+            metrics: actix_web::web::Data::new(metrics),
+            logins,
             hashing: HashPool::new(tp.hash_threads, tp.hash_queue),
             tokens: Arc::new(tokens),
             db: Db::new(pool),

@@ -1,7 +1,9 @@
 //! Builds the HTTP server; tests start the real app on port 0.
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+use shared::metrics::Metrics;
 use shared::settings::{Settings, SettingsError};
 use shared::tokens::TokenBackend;
 use shared::{ApiError, Authenticator};
@@ -50,13 +52,22 @@ impl Application {
         }
         let backend = Arc::new(verifier(&settings).map_err(|e| e.0)?);
         let authenticator = web::Data::new(Authenticator::new(backend));
+        let metrics = web::Data::new(Metrics::new("protected-service").map_err(|e| e.to_string())?);
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let workers = settings.tokenpair.workers.max(1);
+        // Per-request spans cost a random id and formatting on every request:
+        // only when INFO logs are on (the default) is anyone reading them.
+        let request_logs = tracing::enabled!(tracing::Level::INFO);
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(shared::views::pretty_json))
+                .wrap(from_fn(shared::views::security_headers))
+                .wrap(from_fn(shared::metrics::record))
+                .wrap(Condition::new(request_logs, TracingLogger::default()))
                 .app_data(authenticator.clone())
+                .app_data(metrics.clone())
                 .configure(routes::config)
+                .configure(shared::metrics::endpoint)
                 .default_service(web::to(not_found))
         })
         .workers(workers)

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod errors;
+pub mod metrics;
 pub mod pyjson;
 pub mod request;
 pub mod server;

@@ -2,11 +2,12 @@
 //! of the numbers it produces.
 //!
 //! DRF decodes request bodies with CPython's C scanner, so its error messages
-//! (positions included) and its leniencies reach clients. [`loads`] follows
-//! that scanner step by step instead of mapping another parser's errors: the
-//! two disagree on too many details (positions counted in characters, lone
+//! (positions included) and its leniencies reach clients. `loads` follows
+//! that scanner step by step instead of mapping serde_json's errors: the two
+//! disagree on too many details (positions counted in characters, lone
 //! surrogate escapes accepted, `NaN` spelled out, ints over 4300 digits
-//! refused) for a mapping to stay faithful.
+//! refused) for a mapping to stay faithful, and serde_json refuses lone
+//! surrogates outright. serde_json still holds the result ([`Value`]).
 
 use serde_json::{Map, Number, Value};
 use std::str::FromStr;

@@ -8,8 +8,11 @@ use serde_json::{Value, json};
 
 use crate::auth::format_param;
 use crate::errors::{ApiError, json_response};
-use crate::request::{RequestData, parse_body};
+use crate::request::{RequestData, json_indent, parse_body};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
@@ -22,11 +25,13 @@ pub fn drf_headers(allow: &'static str) -> DefaultHeaders {
 
 /// DRF's `http_method_not_allowed`; HEAD gets the same status with no body.
 pub fn method_not_allowed(method: &Method) -> HttpResponse {
-    let response = ApiError::method_not_allowed(method.as_str()).error_response();
     if method == Method::HEAD {
-        return HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED).finish();
+        // the type the body would have had, as Django sends it
+        return HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED)
+            .content_type("application/json")
+            .finish();
     }
-    response
+    ApiError::method_not_allowed(method.as_str()).error_response()
 }
 
 /// A default service answering 405 for methods a view does not handle
@@ -122,4 +127,83 @@ pub async fn read_limited(
 /// A header value as Django sees it: bytes decoded as ISO-8859-1.
 pub fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The headers Django's default middleware puts on every answer
+/// (SecurityMiddleware, XFrameOptionsMiddleware); clients and scanners expect
+/// them. Like Django, the APPEND_SLASH redirect (answered by CommonMiddleware,
+/// which sits above XFrameOptionsMiddleware) carries no `X-Frame-Options`.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let redirect = response.status() == StatusCode::MOVED_PERMANENTLY;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ] {
+        if (redirect && name == "x-frame-options") || headers.contains_key(name) {
+            continue;
+        }
+        headers.insert(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from_static(value),
+        );
+    }
+    Ok(response)
+}
+
+/// DRF's `JSONRenderer` honours `Accept: application/json; indent=N`: re-render
+/// JSON answers indented for such requests (rare, so the others pay nothing).
+pub async fn pretty_json(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .map(|v| latin1(v.as_bytes()));
+    let indent = match accept {
+        Some(accept) if accept.contains("indent") => {
+            json_indent(Some(&accept), format_param(req.request()).as_deref())
+        }
+        _ => None,
+    };
+    let response = next.call(req).await?.map_into_boxed_body();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/json");
+    let Some(indent) = indent.filter(|_| is_json) else {
+        return Ok(response);
+    };
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let pretty = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value) => render_indented(&value, indent),
+        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(pretty).map_into_boxed_body(),
+    ))
+}
+
+/// `json.dumps(value, indent=n, separators=(",", ": "), ensure_ascii=False)`.
+fn render_indented(value: &Value, indent: usize) -> String {
+    let spaces = vec![b' '; indent];
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(&spaces);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+        return crate::errors::render_json(value);
+    }
+    String::from_utf8_lossy(&out)
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }

@@ -1,7 +1,9 @@
 //! The end-to-end runner: every test runs once per database engine, each in its
 //! own runtime, database and servers, several at a time. Without a reachable
 //! PostgreSQL the PostgreSQL half is skipped, loudly, unless
-//! `TOKENPAIR_REQUIRE_POSTGRES=1` (CI), where it fails instead.
+//! `TOKENPAIR_REQUIRE_POSTGRES=1` (CI), where it fails instead. Tests that need the
+//! Django reference app (`e2e_django!`) are skipped the same way without its
+//! virtualenv, unless `TOKENPAIR_REQUIRE_DJANGO=1`.
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::future::Future;
@@ -18,6 +20,8 @@ pub type TestFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct E2e {
     pub name: &'static str,
     pub run: fn(Arc<Ctx>) -> TestFuture,
+    /// Needs the Django reference app (`crate::django`).
+    pub django: bool,
 }
 
 /// `e2e![module::test_fn, ...]`
@@ -27,6 +31,19 @@ macro_rules! e2e {
         vec![$($crate::harness::E2e {
             name: concat!(module_path!(), "::", stringify!($path)),
             run: |ctx| Box::pin($path(ctx)),
+            django: false,
+        }),*]
+    };
+}
+
+/// `e2e_django![module::test_fn, ...]`: tests that need the Django reference app.
+#[macro_export]
+macro_rules! e2e_django {
+    ($($path:path),* $(,)?) => {
+        vec![$($crate::harness::E2e {
+            name: concat!(module_path!(), "::", stringify!($path)),
+            run: |ctx| Box::pin($path(ctx)),
+            django: true,
         }),*]
     };
 }
@@ -38,15 +55,30 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
     let required = std::env::var("TOKENPAIR_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
     let postgres = postgres_available();
     let skip_postgres = postgres.is_err() && !required;
+    let django = if tests.iter().any(|t| t.django) {
+        crate::django::reference().map(drop)
+    } else {
+        Ok(())
+    };
+    let skip_django = django.is_err() && !crate::django::required();
 
     let mut trials = Vec::new();
     for test in &tests {
         for backend in [Backend::Postgres, Backend::Sqlite] {
             let run = test.run;
             let unavailable = match (&postgres, backend) {
-                (Err(e), Backend::Postgres) => Some(e.clone()),
+                (Err(e), Backend::Postgres) => Some(format!(
+                    "PostgreSQL is required (TOKENPAIR_REQUIRE_POSTGRES=1) but unreachable: {e}"
+                )),
                 _ => None,
             };
+            let unavailable = unavailable.or(match (&django, test.django) {
+                (Err(e), true) => Some(format!(
+                    "the Django reference app is required ({}=1) but unavailable: {e}",
+                    crate::django::REQUIRE_VAR
+                )),
+                _ => None,
+            });
             // module_path! starts with the test binary's name: drop it
             let path = test
                 .name
@@ -55,11 +87,13 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
             let name = format!("{}::{path}", backend.name());
             let trial = Trial::test(name, move || {
                 if let Some(why) = unavailable {
-                    return Err(format!("PostgreSQL is required (TOKENPAIR_REQUIRE_POSTGRES=1) but unreachable: {why}").into());
+                    return Err(why.into());
                 }
                 run_one(run, backend)
             });
-            trials.push(trial.with_ignored_flag(skip_postgres && backend == Backend::Postgres));
+            let ignored =
+                (skip_postgres && backend == Backend::Postgres) || (skip_django && test.django);
+            trials.push(trial.with_ignored_flag(ignored));
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
@@ -73,6 +107,17 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
              or run `bash .ci/run`, which starts PostgreSQL and requires it.\n{line}",
             postgres_admin_url(),
             why.lines().next().unwrap_or_default().trim(),
+        );
+    }
+    if let (true, Err(why)) = (skip_django, &django) {
+        let line = "=".repeat(78);
+        eprintln!(
+            "\n{line}\nDJANGO DIFFERENTIAL TESTS SKIPPED: {why}.\n\
+             The tests against the real Django + simplejwt (and the shared-database tests) did\n\
+             not run. Make the reference virtualenv with\n\
+             `DJANGO_REF_VENV=$PWD/.django-ref-venv ../shared/django-ref/setup.sh`, or run\n\
+             `bash .ci/run`, which makes it and requires it ({}=1).\n{line}",
+            crate::django::REQUIRE_VAR,
         );
     }
     conclusion.exit_code()

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod django;
 pub mod harness;
 pub mod tokens;
 

@@ -3,6 +3,7 @@
 mod blacklist;
 mod logout_all;
 mod obtain;
+mod openapi;
 mod refresh;
 mod sliding;
 mod verify;
@@ -19,6 +20,7 @@ pub const OBTAIN_PAIR: TokenView = TokenView {
     description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
     fields: &[("username", "Username"), ("password", "Password")],
     read_only: &[],
+    returns: &["refresh", "access"],
 };
 
 pub const REFRESH: TokenView = TokenView {
@@ -27,6 +29,7 @@ pub const REFRESH: TokenView = TokenView {
     description: "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.",
     fields: &[("refresh", "Refresh")],
     read_only: &[("access", "Access")],
+    returns: &["access", "refresh?"],
 };
 
 pub const VERIFY: TokenView = TokenView {
@@ -35,6 +38,7 @@ pub const VERIFY: TokenView = TokenView {
     description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
     fields: &[("token", "Token")],
     read_only: &[],
+    returns: &[],
 };
 
 pub const BLACKLIST: TokenView = TokenView {
@@ -43,6 +47,7 @@ pub const BLACKLIST: TokenView = TokenView {
     description: "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
     fields: &[("refresh", "Refresh")],
     read_only: &[],
+    returns: &[],
 };
 
 pub const OBTAIN_SLIDING: TokenView = TokenView {
@@ -51,6 +56,7 @@ pub const OBTAIN_SLIDING: TokenView = TokenView {
     description: "Takes a set of user credentials and returns a sliding JSON web token to\nprove the authentication of those credentials.",
     fields: &[("username", "Username"), ("password", "Password")],
     read_only: &[],
+    returns: &["token"],
 };
 
 pub const REFRESH_SLIDING: TokenView = TokenView {
@@ -59,6 +65,7 @@ pub const REFRESH_SLIDING: TokenView = TokenView {
     description: "Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken's refresh period has not expired.",
     fields: &[("token", "Token")],
     read_only: &[],
+    returns: &["token"],
 };
 
 pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
@@ -75,7 +82,18 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
     if blacklist {
         cfg.service(logout_all::resource());
     }
+    cfg.route(openapi::PATH, web::get().to(openapi::schema));
 }
+
+/// Every token view, for the OpenAPI document.
+pub const TOKEN_VIEWS: [&TokenView; 6] = [
+    &OBTAIN_PAIR,
+    &REFRESH,
+    &VERIFY,
+    &BLACKLIST,
+    &OBTAIN_SLIDING,
+    &REFRESH_SLIDING,
+];
 
 /// Paths that exist with a trailing slash, for Django's APPEND_SLASH redirect.
 pub const SLASHED_PATHS: &[&str] = &[
@@ -86,4 +104,5 @@ pub const SLASHED_PATHS: &[&str] = &[
     OBTAIN_SLIDING.path,
     REFRESH_SLIDING.path,
     LOGOUT_ALL,
+    openapi::PATH,
 ];

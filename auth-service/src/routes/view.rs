@@ -15,6 +15,8 @@ pub struct TokenView {
     pub fields: &'static [(&'static str, &'static str)],
     /// Read-only fields DRF lists in the metadata.
     pub read_only: &'static [(&'static str, &'static str)],
+    /// String fields of the 200 body (the optional ones are marked `?`).
+    pub returns: &'static [&'static str],
 }
 
 impl TokenView {

@@ -1,6 +1,7 @@
 //! simplejwt's `JWTAuthentication.get_header` / `get_raw_token` (spec §5.1).
 
 use actix_web::HttpRequest;
+use std::borrow::Cow;
 
 /// The header named by `AUTH_HEADER_NAME` holds a known scheme but not exactly
 /// one token after it.
@@ -9,17 +10,19 @@ pub struct BadAuthorizationHeader;
 
 /// The raw header bytes. Repeated headers are joined with "," as a WSGI server
 /// joins them, so `Bearer a` twice becomes three parts and is refused.
-pub fn header_bytes(req: &HttpRequest, name: &str) -> Option<Vec<u8>> {
-    let mut values = req.headers().get_all(name).peekable();
-    values.peek()?;
-    let mut joined = Vec::new();
-    for (i, value) in values.enumerate() {
-        if i > 0 {
-            joined.push(b',');
-        }
+pub fn header_bytes<'r>(req: &'r HttpRequest, name: &str) -> Option<Cow<'r, [u8]>> {
+    let mut values = req.headers().get_all(name);
+    let first = values.next()?;
+    let Some(second) = values.next() else {
+        // the usual case: one header, borrowed
+        return Some(Cow::Borrowed(first.as_bytes()));
+    };
+    let mut joined = first.as_bytes().to_vec();
+    for value in std::iter::once(second).chain(values) {
+        joined.push(b',');
         joined.extend_from_slice(value.as_bytes());
     }
-    Some(joined)
+    Some(Cow::Owned(joined))
 }
 
 /// Python's `bytes.split()`: runs of ASCII whitespace separate parts.

@@ -50,10 +50,23 @@ impl Authenticator {
     /// `JWTAuthentication.authenticate`: `Ok(None)` when the request carries no
     /// token for us (DRF then answers "credentials were not provided").
     pub fn authenticate(&self, req: &HttpRequest) -> Result<Option<ValidatedToken>, ApiError> {
-        match self.raw_token(req)? {
-            Some(raw) => self.validate(&raw, now()).map(Some),
-            None => Ok(None),
+        let jwt = self.backend.settings();
+        let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
+            return Ok(None);
+        };
+        match header::raw_token(&header, &jwt.auth_header_types) {
+            Ok(Some(raw)) => self.validate(raw, now()).map(Some),
+            Ok(None) => Ok(None),
+            Err(_) => Err(self.bad_header()),
         }
+    }
+
+    fn bad_header(&self) -> ApiError {
+        self.challenge(ApiError::detail_code(
+            StatusCode::UNAUTHORIZED,
+            "Authorization header must contain two space-delimited values",
+            "bad_authorization_header",
+        ))
     }
 
     /// `get_validated_token`: the first of `AUTH_TOKEN_CLASSES` that accepts the
@@ -71,18 +84,23 @@ impl Authenticator {
         blacklisted: impl Fn(TokenClass, &Payload) -> bool,
     ) -> Result<ValidatedToken, ApiError> {
         let classes = &self.backend.settings().auth_token_classes;
+        // PyJWT's part does not depend on the class: decode once
         let decoded = self.backend.decode(raw, now);
-        let mut messages = Vec::with_capacity(classes.len());
+        let check = |class: TokenClass| -> Result<(), TokenError> {
+            let payload = decoded.as_ref().map_err(Clone::clone)?;
+            if blacklisted(class, payload) {
+                return Err(TokenError::Blacklisted);
+            }
+            self.backend.verify_claims(payload, class, now)
+        };
+        let mut messages = Vec::new();
         for &class in classes {
-            let checked = decoded.clone().and_then(|payload| {
-                if blacklisted(class, &payload) {
-                    return Err(TokenError::Blacklisted);
+            match check(class) {
+                Ok(()) => {
+                    if let Ok(payload) = decoded {
+                        return Ok(ValidatedToken { class, payload });
+                    }
                 }
-                self.backend.verify_claims(&payload, class, now)?;
-                Ok(payload)
-            });
-            match checked {
-                Ok(payload) => return Ok(ValidatedToken { class, payload }),
                 Err(error) => messages.push(TokenMessage {
                     token_class: class.class_name(),
                     token_type: class.type_name(),
@@ -101,11 +119,7 @@ impl Authenticator {
         };
         match header::raw_token(&header, &jwt.auth_header_types) {
             Ok(raw) => Ok(raw.map(<[u8]>::to_vec)),
-            Err(_) => Err(self.challenge(ApiError::detail_code(
-                StatusCode::UNAUTHORIZED,
-                "Authorization header must contain two space-delimited values",
-                "bad_authorization_header",
-            ))),
+            Err(_) => Err(self.bad_header()),
         }
     }
 
@@ -128,6 +142,9 @@ impl Authenticator {
 
 /// The `?format=` query parameter DRF uses to override negotiation.
 pub fn format_param(req: &HttpRequest) -> Option<String> {
+    if !req.query_string().contains("format") {
+        return None;
+    }
     web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .ok()
         .and_then(|q| {

@@ -1,6 +1,10 @@
 //! DRF's `DefaultContentNegotiation.select_renderer`, and the media-type
 //! parsing (Django's `parse_header_parameters`, DRF's `_MediaType`) that it
 //! shares with parser selection.
+//!
+//! Written out because the `mime` crate parses by RFC rules and refuses what
+//! DRF accepts (a type with no `/`, for one), while Django reads parameters
+//! the way Python's `email` package does.
 
 use super::fields::py_strip;
 use crate::errors::ApiError;
@@ -15,34 +19,54 @@ const RENDERERS: [(&str, &str); 2] = [("json", "application/json"), ("api", "tex
 /// with its browsable-API renderer must still be accepted. `accept` is the
 /// raw header value (None when absent), `format` the `?format=` parameter.
 pub fn negotiate(accept: Option<&str>, format: Option<&str>) -> Result<(), ApiError> {
-    let renderers: Vec<MediaType> = match format {
+    select(accept, format).map(drop)
+}
+
+/// The `indent` DRF's `JSONRenderer` would pretty-print with (`Accept:
+/// application/json; indent=4`), clamped to 0..=8 with 0 meaning compact, as
+/// DRF's `get_indent`; `None` when negotiation fails or picks no indent.
+pub fn json_indent(accept: Option<&str>, format: Option<&str>) -> Option<usize> {
+    let accepted = select(accept, format).ok()??;
+    let indent: i64 = accepted.param("indent")?.trim().parse().ok()?;
+    usize::try_from(indent.clamp(0, 8)).ok().filter(|&n| n > 0)
+}
+
+/// `select_renderer`: Accept entries grouped from the most specific to the
+/// least (`order_by_precedence`; q-values play no part), and within a group
+/// the first renderer, in renderer order, that an entry matches. `Ok(Some)`
+/// carries the matching entry when the JSON renderer was chosen: DRF passes
+/// its parameters on (`*/*; indent=4` indents too).
+fn select(accept: Option<&str>, format: Option<&str>) -> Result<Option<MediaType>, ApiError> {
+    // The common case of every API client: nothing to negotiate.
+    if matches!(accept, None | Some("*/*" | "application/json")) && format.is_none() {
+        return Ok(None);
+    }
+    let renderers: Vec<(&str, MediaType)> = RENDERERS
+        .iter()
         // DRF tests `if format:`, so an empty `?format=` filters nothing.
-        Some(format) if !format.is_empty() => RENDERERS
-            .iter()
-            .filter(|(name, _)| *name == format)
-            .map(|(_, media_type)| MediaType::parse(media_type))
-            .collect(),
-        _ => RENDERERS
-            .iter()
-            .map(|(_, media_type)| MediaType::parse(media_type))
-            .collect(),
-    };
+        .filter(|(name, _)| format.is_none_or(|f| f.is_empty() || f == *name))
+        .map(|(name, media_type)| (*name, MediaType::parse(media_type)))
+        .collect();
     if renderers.is_empty() {
         return Err(ApiError::not_found());
     }
-    // DRF walks the Accept entries from the most specific to the least and
-    // takes the first renderer that matches; q-values play no part, so the
-    // answer is simply whether any entry matches any renderer.
     let header = accept.unwrap_or("*/*");
-    let acceptable = header
+    let wanted: Vec<MediaType> = header
         .split(',')
         .map(|token| MediaType::parse(py_strip(token)))
-        .any(|wanted| renderers.iter().any(|renderer| renderer.matches(&wanted)));
-    if acceptable {
-        Ok(())
-    } else {
-        Err(ApiError::not_acceptable())
+        .collect();
+    for precedence in (0..=3).rev() {
+        let group: Vec<&MediaType> = wanted
+            .iter()
+            .filter(|m| m.precedence() == precedence)
+            .collect();
+        for (name, renderer) in &renderers {
+            if let Some(media_type) = group.iter().find(|m| renderer.matches(m)) {
+                return Ok((*name == "json").then(|| (*media_type).clone()));
+            }
+        }
     }
+    Err(ApiError::not_acceptable())
 }
 
 /// DRF's `_MediaType`: Django's parse of the header, then a split of the
@@ -79,6 +103,20 @@ impl MediaType {
         }
         let part_ok = |mine: &str, theirs: &str| mine == "*" || theirs == "*" || mine == theirs;
         part_ok(&self.sub_type, &other.sub_type) && part_ok(&self.main_type, &other.main_type)
+    }
+
+    /// `_MediaType.precedence`: 0 for `*/*`, 1 for `type/*`, 2 for a full
+    /// type, 3 for a full type with parameters other than `q`.
+    pub(crate) fn precedence(&self) -> u8 {
+        if self.main_type == "*" {
+            0
+        } else if self.sub_type == "*" {
+            1
+        } else if self.params.iter().all(|(key, _)| key == "q") {
+            2
+        } else {
+            3
+        }
     }
 
     /// A parameter's value; Django keeps the last of repeated names.
@@ -238,6 +276,25 @@ mod tests {
                 Some("Could not satisfy the request Accept header.")
             );
         }
+    }
+
+    #[test]
+    fn indent_follows_drf_get_indent() {
+        assert_eq!(
+            json_indent(Some("application/json; indent=4"), None),
+            Some(4)
+        );
+        assert_eq!(
+            json_indent(Some("application/json; indent=12"), None),
+            Some(8)
+        );
+        assert_eq!(json_indent(Some("application/json; indent=0"), None), None);
+        assert_eq!(json_indent(Some("application/json; indent=x"), None), None);
+        assert_eq!(json_indent(Some("*/*; indent=4"), None), Some(4));
+        assert_eq!(json_indent(Some("text/html; indent=4"), None), None);
+        assert_eq!(json_indent(Some("application/json"), None), None);
+        assert_eq!(json_indent(None, None), None);
+        assert_eq!(json_indent(Some("application/xml"), None), None);
     }
 
     #[test]

@@ -273,6 +273,14 @@ impl JwtSettings {
                     ));
                 }
             }
+        } else if self.jwk_url.is_some() {
+            // simplejwt would fetch keys from it by `kid`; silently using VERIFYING_KEY
+            // instead would verify against the wrong key set.
+            return Err(SettingsError(
+                "SIMPLE_JWT.JWK_URL: not supported by tokenpair (keys are not fetched); \
+                 set SIMPLE_JWT__VERIFYING_KEY to the PEM public key instead"
+                    .into(),
+            ));
         }
         Ok(())
     }

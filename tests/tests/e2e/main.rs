@@ -2,7 +2,9 @@
 //! Run with `cargo test`; see the README for PostgreSQL.
 
 mod cli;
+mod differential;
 mod lifecycle;
+mod observability;
 mod obtain;
 mod protected;
 mod refresh;
@@ -18,7 +20,9 @@ fn main() -> std::process::ExitCode {
     tests.extend(protected::tests());
     tests.extend(lifecycle::tests());
     tests.extend(cli::tests());
+    tests.extend(observability::tests());
     tests.extend(robustness::tests());
     tests.extend(stack::tests());
+    tests.extend(differential::tests());
     tests::harness::main(tests)
 }

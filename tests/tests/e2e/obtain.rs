@@ -400,7 +400,11 @@ async fn body_parsing_errors(ctx: Arc<Ctx>) {
 
 async fn full_hashing_queue_answers_503_at_once(ctx: Arc<Ctx>) {
     // one hashing thread, no queue: while one login hashes, others are refused
-    let app = ctx.spawn(&[("TOKENPAIR__HASH_THREADS", "1"), ("TOKENPAIR__HASH_QUEUE", "0"), ("TOKENPAIR__WORKERS", "2")]);
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__HASH_THREADS", "1"),
+        ("TOKENPAIR__HASH_QUEUE", "0"),
+        ("TOKENPAIR__WORKERS", "2"),
+    ]);
     // a costly stored hash keeps the only hashing thread busy for a while
     let slow = auth_service::hashers::pbkdf2::encode(
         "contrasenasegura",
@@ -428,9 +432,15 @@ async fn full_hashing_queue_answers_503_at_once(ctx: Arc<Ctx>) {
     }
     let ok = answers.iter().filter(|a| a.status == 200).count();
     let busy: Vec<_> = answers.iter().filter(|a| a.status == 503).collect();
-    assert!(ok >= 1 && !busy.is_empty() && ok + busy.len() == 6, "{answers:?}");
+    assert!(
+        ok >= 1 && !busy.is_empty() && ok + busy.len() == 6,
+        "{answers:?}"
+    );
     for answer in busy {
-        answer.assert(503, r#"{"detail":"Service temporarily unavailable, try again later."}"#);
+        answer.assert(
+            503,
+            r#"{"detail":"Service temporarily unavailable, try again later."}"#,
+        );
         assert_eq!(answer.header("retry-after"), Some("1"));
     }
 }

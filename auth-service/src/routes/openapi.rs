@@ -1,0 +1,101 @@
+//! `GET /api/schema/`: an OpenAPI 3.1 description built from the route table
+//! itself, so it cannot drift from what is served.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde_json::{Map, Value, json};
+use shared::errors::json_response;
+
+use super::view::TokenView;
+use super::{LOGOUT_ALL, TOKEN_VIEWS};
+
+pub const PATH: &str = "/api/schema/";
+
+pub async fn schema() -> HttpResponse {
+    json_response(StatusCode::OK, &document())
+}
+
+fn error(description: &str, schema: &str) -> Value {
+    json!({"description": description,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn strings(names: &[&str]) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for name in names {
+        let field = name.trim_end_matches('?');
+        properties.insert(field.into(), json!({"type": "string"}));
+        if !name.ends_with('?') {
+            required.push(Value::from(field));
+        }
+    }
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+fn token_view(view: &TokenView) -> Value {
+    let fields: Vec<&str> = view.fields.iter().map(|(name, _)| *name).collect();
+    let body = strings(&fields);
+    json!({"post": {
+        "summary": view.name,
+        "description": view.description,
+        "requestBody": {"required": true, "content": {
+            "application/json": {"schema": body},
+            "application/x-www-form-urlencoded": {"schema": body},
+            "multipart/form-data": {"schema": body},
+        }},
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": strings(view.returns)}}},
+            "400": error("Invalid fields (DRF field errors) or a malformed body", "FieldErrors"),
+            "401": error("Bad credentials or token, with `WWW-Authenticate`", "TokenError"),
+            "405": error("Method not allowed", "Detail"),
+            "413": error("Body over MAX_BODY_BYTES", "Detail"),
+            "415": error("Unsupported Content-Type", "Detail"),
+            "503": error("Hashing queue full or database unavailable: retry", "Detail"),
+        },
+    }})
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for view in TOKEN_VIEWS {
+        paths.insert(view.path.into(), token_view(view));
+    }
+    paths.insert(LOGOUT_ALL.into(), json!({"post": {
+        "summary": "Logout All",
+        "description": "Revokes every refresh token of the user the access token authenticates (tokenpair; not in simplejwt).",
+        "security": [{"bearer": []}],
+        "responses": {
+            "200": {"description": "Revoked", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "401": error("No or bad token, unknown or inactive user", "TokenError"),
+        },
+    }}));
+    paths.insert("/healthz".into(), json!({"get": {"summary": "Health",
+        "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": strings(&["status"])}}}}}}));
+    paths.insert("/metrics".into(), json!({"get": {"summary": "Prometheus metrics",
+        "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {}}}}}}));
+    paths.insert(PATH.into(), json!({"get": {"summary": "This document",
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}}));
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "tokenpair auth-service",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "simplejwt-compatible token endpoints. Every 401 carries `WWW-Authenticate: Bearer realm=\"api\"` (the first AUTH_HEADER_TYPES entry).",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {
+                "Detail": strings(&["detail"]),
+                "TokenError": {"type": "object", "required": ["detail"], "properties": {
+                    "detail": {"type": "string"},
+                    "code": {"type": "string", "enum": ["token_not_valid", "bad_authorization_header", "user_not_found", "user_inactive", "password_changed"]},
+                    "messages": {"type": "array", "items": strings(&["token_class", "token_type", "message"])},
+                }},
+                "FieldErrors": {"type": "object", "additionalProperties": {"oneOf": [
+                    {"type": "array", "items": {"type": "string"}}, {"type": "string"}]}},
+            },
+        },
+    })
+}

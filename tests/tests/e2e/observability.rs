@@ -1,0 +1,119 @@
+//! What operators rely on: `/metrics` counts requests by route and status (and
+//! logins by outcome); `/api/schema/` describes exactly the routes served.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use tests::{Answer, Ctx, e2e, harness::E2e};
+
+pub fn tests() -> Vec<E2e> {
+    e2e![metrics_count_requests_and_logins, openapi_lists_every_route]
+}
+
+async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[]);
+    app.create_user("kyoko", "contrasenasegura");
+    let (_, access) = app.obtain("kyoko", "contrasenasegura").await;
+    app.post_form(
+        "/api/token/",
+        &[("username", "kyoko"), ("password", "nope")],
+    )
+    .await;
+    app.protected(Some(&format!("Bearer {access}"))).await;
+    app.protected(None).await;
+    let auth = Answer::read(
+        app.client
+            .get(format!("{}/metrics", app.auth))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(auth.status, 200);
+    for line in [
+        r#"http_requests_total{method="POST",route="/api/token/",status="200",service="auth-service"} 1"#,
+        r#"http_requests_total{method="POST",route="/api/token/",status="401",service="auth-service"} 1"#,
+        r#"tokenpair_logins_total{outcome="success",service="auth-service"} 1"#,
+        r#"tokenpair_logins_total{outcome="failure",service="auth-service"} 1"#,
+    ] {
+        assert!(
+            auth.text.lines().any(|l| l == line),
+            "missing {line} in\n{}",
+            auth.text
+        );
+    }
+    let protected = Answer::read(
+        app.client
+            .get(format!("{}/metrics", app.protected))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    for line in [
+        r#"http_requests_total{method="GET",route="/protected/",status="200",service="protected-service"} 1"#,
+        r#"http_requests_total{method="GET",route="/protected/",status="401",service="protected-service"} 1"#,
+    ] {
+        assert!(
+            protected.text.lines().any(|l| l == line),
+            "missing {line} in\n{}",
+            protected.text
+        );
+    }
+    assert!(
+        protected
+            .text
+            .contains("http_request_duration_seconds_bucket")
+    );
+}
+
+async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[]);
+    let doc = Answer::read(
+        app.client
+            .get(format!("{}/api/schema/", app.auth))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let mut served: BTreeSet<String> = auth_service::routes::SLASHED_PATHS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    served.extend(["/healthz".to_owned(), "/metrics".to_owned()]);
+    assert_eq!(paths, served);
+    for path in &paths {
+        let method = doc["paths"][path]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .to_uppercase();
+        let response = app
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", app.auth))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(
+            response.status(),
+            404,
+            "{method} {path} is documented but not served"
+        );
+    }
+    let protected = Answer::read(
+        app.client
+            .get(format!("{}/api/schema/", app.protected))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(protected.json()["paths"]["/protected/"]["get"].is_object());
+}
