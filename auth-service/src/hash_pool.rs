@@ -1,7 +1,7 @@
 //! Bounded password hashing. A login costs one PBKDF2 (~0.2–0.5 s at Django
 //! 6.1's 1,500,000 iterations); unbounded, a login flood would take every core
 //! and starve refresh and verify. Hashes run on `threads` dedicated threads at
-//! a lower CPU priority (nice 10), so under contention the scheduler serves the
+//! the lowest CPU priority (nice 19), so under contention the scheduler serves the
 //! cheap requests first and logins use what is left; at most `queue` more wait;
 //! past that the request is refused at once with a 503.
 
@@ -75,13 +75,13 @@ fn work(inbox: &Mutex<Receiver<Job>>) {
     }
 }
 
-/// Nice 10 for this thread only (Linux's nice value is per thread). Lowering
+/// Nice 19 for this thread only (Linux's nice value is per thread). Lowering
 /// needs no privilege; failure just leaves the default priority.
 #[cfg(target_os = "linux")]
 fn lower_priority() {
     // SAFETY: plain syscalls on the calling thread, no memory involved.
     let tid = unsafe { libc::gettid() };
-    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10) };
+    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19) };
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -137,6 +137,6 @@ mod tests {
             .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) })
             .await
             .unwrap();
-        assert_eq!(nice, 10);
+        assert_eq!(nice, 19);
     }
 }

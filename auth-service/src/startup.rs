@@ -37,9 +37,7 @@ impl Application {
         let request_logs = tracing::enabled!(tracing::Level::INFO);
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(shared::views::pretty_json))
-                .wrap(from_fn(shared::views::security_headers))
-                .wrap(from_fn(shared::metrics::record))
+                .wrap(from_fn(shared::middleware::finish))
                 .wrap(Condition::new(request_logs, TracingLogger::default()))
                 .app_data(metrics.clone())
                 .app_data(state.clone())

@@ -9,9 +9,14 @@ use shared::views::{drf_headers, method_not_allowed, options_metadata};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
-        .route("/api/schema/", web::get().to(schema))
+        .service(
+            web::resource("/api/schema/")
+                .name("/api/schema/")
+                .route(web::get().to(schema)),
+        )
         .service(
             web::resource("/protected/")
+                .name("/protected/")
                 .wrap(drf_headers("GET, HEAD, OPTIONS"))
                 .route(web::get().to(protected))
                 .route(web::head().to(protected))

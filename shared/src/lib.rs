@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod errors;
 pub mod metrics;
+pub mod middleware;
 pub mod pyjson;
 pub mod request;
 pub mod server;

@@ -1,16 +1,13 @@
 //! Prometheus metrics at `GET /metrics`: requests and latency per route and
-//! status, for every service; services add their own counters to the registry.
+//! status (recorded by `middleware::finish`), for every service; services add
+//! their own counters to the registry.
 //! One registry per app (not a global) so tests can run several apps at once.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
-use std::time::Instant;
 
 pub struct Metrics {
     registry: Registry,
@@ -59,7 +56,8 @@ impl Metrics {
         String::from_utf8(out).unwrap_or_default()
     }
 
-    fn observe(&self, method: &str, route: &str, status: StatusCode, seconds: f64) {
+    /// One answer: `route` is the matched resource's name (its path pattern).
+    pub fn observe(&self, method: &str, route: &str, status: StatusCode, seconds: f64) {
         self.requests
             .with_label_values(&[method, route, status.as_str()])
             .inc();
@@ -69,39 +67,15 @@ impl Metrics {
     }
 }
 
-/// Middleware (`App::wrap(from_fn(metrics::record))`): counts every answer by
-/// the route pattern it matched, so paths with ids cannot explode the series.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().clone();
-    let response = next.call(req).await?;
-    if let Some(metrics) = metrics {
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        metrics.observe(
-            method.as_str(),
-            &route,
-            response.status(),
-            started.elapsed().as_secs_f64(),
-        );
-    }
-    Ok(response)
-}
-
 /// `GET /metrics`.
 pub fn endpoint(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/metrics",
-        web::get().to(|metrics: web::Data<Metrics>| async move {
-            HttpResponse::Ok()
-                .content_type("text/plain; version=0.0.4")
-                .body(metrics.render())
-        }),
+    cfg.service(
+        web::resource("/metrics")
+            .name("/metrics")
+            .route(web::get().to(|metrics: web::Data<Metrics>| async move {
+                HttpResponse::Ok()
+                    .content_type("text/plain; version=0.0.4")
+                    .body(metrics.render())
+            })),
     );
 }

@@ -8,11 +8,8 @@ use serde_json::{Value, json};
 
 use crate::auth::format_param;
 use crate::errors::{ApiError, json_response};
-use crate::request::{RequestData, json_indent, parse_body};
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use crate::request::{RequestData, parse_body};
 use actix_web::http::header;
-use actix_web::middleware::Next;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
@@ -68,9 +65,14 @@ pub fn string_field(label: &str, required: bool, read_only: bool) -> Value {
 
 /// `GET /healthz` → 200 `{"status":"ok"}`, for compose and load balancers.
 pub fn health(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/healthz",
-        web::get().to(|| async { json_response(StatusCode::OK, &json!({"status": "ok"})) }),
+    cfg.service(
+        web::resource("/healthz")
+            .name("/healthz")
+            .route(web::get().to(|| async {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(r#"{"status":"ok"}"#)
+            })),
     );
 }
 
@@ -129,73 +131,8 @@ pub fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
-/// The headers Django's default middleware puts on every answer
-/// (SecurityMiddleware, XFrameOptionsMiddleware); clients and scanners expect
-/// them. Like Django, the APPEND_SLASH redirect (answered by CommonMiddleware,
-/// which sits above XFrameOptionsMiddleware) carries no `X-Frame-Options`.
-pub async fn security_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut response = next.call(req).await?;
-    let redirect = response.status() == StatusCode::MOVED_PERMANENTLY;
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("x-frame-options", "DENY"),
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "same-origin"),
-        ("cross-origin-opener-policy", "same-origin"),
-    ] {
-        if (redirect && name == "x-frame-options") || headers.contains_key(name) {
-            continue;
-        }
-        headers.insert(
-            header::HeaderName::from_static(name),
-            header::HeaderValue::from_static(value),
-        );
-    }
-    Ok(response)
-}
-
-/// DRF's `JSONRenderer` honours `Accept: application/json; indent=N`: re-render
-/// JSON answers indented for such requests (rare, so the others pay nothing).
-pub async fn pretty_json(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .map(|v| latin1(v.as_bytes()));
-    let indent = match accept {
-        Some(accept) if accept.contains("indent") => {
-            json_indent(Some(&accept), format_param(req.request()).as_deref())
-        }
-        _ => None,
-    };
-    let response = next.call(req).await?.map_into_boxed_body();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == b"application/json");
-    let Some(indent) = indent.filter(|_| is_json) else {
-        return Ok(response);
-    };
-    let (request, response) = response.into_parts();
-    let (head, body) = response.into_parts();
-    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-    let pretty = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(value) => render_indented(&value, indent),
-        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
-    };
-    Ok(ServiceResponse::new(
-        request,
-        head.set_body(pretty).map_into_boxed_body(),
-    ))
-}
-
 /// `json.dumps(value, indent=n, separators=(",", ": "), ensure_ascii=False)`.
-fn render_indented(value: &Value, indent: usize) -> String {
+pub fn render_indented(value: &Value, indent: usize) -> String {
     let spaces = vec![b' '; indent];
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(&spaces);

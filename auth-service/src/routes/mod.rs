@@ -82,7 +82,11 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
     if blacklist {
         cfg.service(logout_all::resource());
     }
-    cfg.route(openapi::PATH, web::get().to(openapi::schema));
+    cfg.service(
+        web::resource(openapi::PATH)
+            .name(openapi::PATH)
+            .route(web::get().to(openapi::schema)),
+    );
 }
 
 /// Every token view, for the OpenAPI document.

@@ -21,7 +21,9 @@ pub struct TokenView {
 
 impl TokenView {
     pub fn resource(&'static self, post: Route) -> impl HttpServiceFactory + use<> {
+        // named after the path: the metrics label, without allocating
         web::resource(self.path)
+            .name(self.path)
             .wrap(drf_headers("POST, OPTIONS"))
             .route(post)
             .route(

@@ -582,7 +582,7 @@ mod tests {
             assert_eq!(ours.pbkdf2_iterations, 1_500_000);
             assert_eq!(ours.password_hasher, PasswordHasherKind::Pbkdf2Sha256);
             assert!(!ours.hash_upgrade);
-            assert_eq!(ours.hash_threads, cores);
+            assert_eq!(ours.hash_threads, cores.saturating_sub(1).max(1));
             assert_eq!(ours.hash_queue, 64);
             assert_eq!(ours.db_pool_size, 10);
             assert_eq!(ours.db_pool_timeout, Duration::from_secs(5));

@@ -37,7 +37,9 @@ impl Default for TokenpairSettings {
             pbkdf2_iterations: DJANGO_PBKDF2_ITERATIONS,
             password_hasher: PasswordHasherKind::Pbkdf2Sha256,
             hash_upgrade: false,
-            hash_threads: cores(),
+            // One core stays for the cheap requests (refresh, verify) while logins
+            // flood the hashing pool; see bench/RESULTS.md, case 7.
+            hash_threads: cores().saturating_sub(1).max(1),
             hash_queue: 64,
             db_pool_size: 10,
             db_pool_timeout: Duration::from_secs(5),
