@@ -7,11 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use shared::ApiError;
 use shared::errors::json_response;
-use shared::request::required_strings;
 use shared::settings::TokenClass;
 use shared::tokens::{self, TokenError};
-use shared::views::post_data;
 
+use super::view::token_field;
 use crate::error::AuthError;
 use crate::lifecycle::{self, load};
 use crate::state::AppState;
@@ -21,8 +20,7 @@ pub async fn blacklist(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
-    let raw = required_strings(&data, &["refresh"])?.concat();
+    let raw = token_field(&req, body, &state, "refresh").await?;
     let now = tokens::now();
     let loaded = load(&state, &raw, TokenClass::Refresh, now, false).await?;
     if !lifecycle::blacklist_token(&state, &loaded.payload, now).await? {

@@ -5,11 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 use shared::errors::json_response;
-use shared::request::required_strings;
 use shared::settings::TokenClass;
 use shared::tokens;
-use shared::views::post_data;
 
+use super::view::token_field;
 use crate::error::AuthError;
 use crate::lifecycle::{self, load};
 use crate::state::AppState;
@@ -20,8 +19,7 @@ pub async fn refresh(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
-    let raw = required_strings(&data, &["refresh"])?.concat();
+    let raw = token_field(&req, body, &state, "refresh").await?;
     let now = tokens::now();
     let loaded = load(&state, &raw, TokenClass::Refresh, now, true).await?;
     let mut refresh = loaded.payload;

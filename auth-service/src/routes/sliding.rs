@@ -7,11 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use shared::ApiError;
 use shared::errors::json_response;
-use shared::request::required_strings;
 use shared::settings::TokenClass;
 use shared::tokens;
-use shared::views::post_data;
 
+use super::view::token_field;
 use crate::error::AuthError;
 use crate::lifecycle::{self, load};
 use crate::state::AppState;
@@ -22,8 +21,7 @@ pub async fn refresh_sliding(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
-    let raw = required_strings(&data, &["token"])?.concat();
+    let raw = token_field(&req, body, &state, "token").await?;
     let now = tokens::now();
     let loaded = load(&state, &raw, TokenClass::Sliding, now, true).await?;
     let mut token = loaded.payload;

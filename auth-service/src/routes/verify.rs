@@ -6,11 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use shared::ApiError;
 use shared::errors::json_response;
-use shared::request::required_strings;
 use shared::settings::TokenClass;
 use shared::tokens;
-use shared::views::post_data;
 
+use super::view::token_field;
 use crate::db::blacklist;
 use crate::error::AuthError;
 use crate::lifecycle::jti_of;
@@ -21,8 +20,7 @@ pub async fn verify(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let data = post_data(&req, body, state.settings.tokenpair.max_body_bytes).await?;
-    let raw = required_strings(&data, &["token"])?.concat();
+    let raw = token_field(&req, body, &state, "token").await?;
     let now = tokens::now();
     let payload = state
         .tokens

@@ -5,7 +5,13 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, Route, web};
 use serde_json::{Map, Value};
-use shared::views::{drf_headers, negotiate, options_metadata, reject_method, string_field};
+use shared::request::required_strings;
+use shared::views::{
+    drf_headers, negotiate, options_metadata, post_data, reject_method, string_field,
+};
+
+use crate::error::AuthError;
+use crate::state::AppState;
 
 pub struct TokenView {
     pub path: &'static str,
@@ -48,4 +54,16 @@ impl TokenView {
         actions.insert("POST".into(), Value::Object(post));
         options_metadata(self.name, self.description, Some(Value::Object(actions)))
     }
+}
+
+/// The one token field of the refresh-style views: negotiation, the body, and
+/// DRF's field rules (a trimmed, non-blank string).
+pub async fn token_field(
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    name: &str,
+) -> Result<String, AuthError> {
+    let data = post_data(req, body, state.settings.tokenpair.max_body_bytes).await?;
+    Ok(required_strings(&data, &[name])?.concat())
 }
