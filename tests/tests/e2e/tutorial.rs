@@ -15,7 +15,7 @@ pub fn tests() -> Vec<E2e> {
 }
 
 async fn tutorial_flow(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "2")]);
+    let app = ctx.spawn(&[("SIMPLE_JWT__ACCESS_TOKEN_LIFETIME", "4")]);
     app.create_user("admin", "admin-password-1");
     let kyoko = app.create_user("kyoko", "contrasenasegura");
     assert_eq!(kyoko, 2, "the tutorial's user is id 2");
@@ -48,7 +48,7 @@ async fn tutorial_flow(ctx: Arc<Ctx>) {
     );
 
     // 4. after the access lifetime
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     app.protected(Some(&format!("Bearer {access}"))).await.assert_401(
         r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is expired"}]}"#,
     );
