@@ -79,15 +79,15 @@ pub async fn load(
     let (blacklisted, user) = state
         .db
         .run(move |conn| {
-            let blacklisted = match &lookup_jti {
-                Some(jti) => blacklist::is_blacklisted(conn, jti)?,
-                None => false,
-            };
-            let user = match &lookup_key {
-                Some(key) => users::by_key(conn, field, key)?,
-                None => None,
-            };
-            Ok((blacklisted, user))
+            Ok(match (&lookup_jti, &lookup_key) {
+                (Some(jti), Some(key)) => {
+                    let (user, listed) = users::by_key_and_blacklisted(conn, field, key, jti)?;
+                    (listed, user)
+                }
+                (Some(jti), None) => (blacklist::is_blacklisted(conn, jti)?, None),
+                (None, Some(key)) => (false, users::by_key(conn, field, key)?),
+                (None, None) => (false, None),
+            })
         })
         .await?;
     if blacklisted {

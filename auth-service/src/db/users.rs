@@ -107,6 +107,43 @@ pub fn by_key(
     query.first(conn).optional()
 }
 
+/// `by_key` and `blacklist::is_blacklisted(jti)` in one round trip: what every
+/// refresh asks. The blacklist is asked on its own only when the user is gone.
+pub fn by_key_and_blacklisted(
+    conn: &mut DbConnection,
+    field: UserIdField,
+    key: &UserKey,
+    jti: &str,
+) -> QueryResult<(Option<User>, bool)> {
+    use super::schema::{
+        token_blacklist_blacklistedtoken as blacklisted,
+        token_blacklist_outstandingtoken as outstanding,
+    };
+    let listed = diesel::dsl::exists(
+        blacklisted::table
+            .inner_join(outstanding::table)
+            .filter(outstanding::jti.eq(jti.to_owned())),
+    );
+    let query = auth_user::table
+        .select((User::as_select(), listed))
+        .order(auth_user::id)
+        .into_boxed();
+    let query = match (field, key) {
+        (UserIdField::Id, UserKey::Id(id)) => query.filter(auth_user::id.eq(*id)),
+        (UserIdField::Username, UserKey::Text(name)) => {
+            query.filter(auth_user::username.eq(name.clone()))
+        }
+        (UserIdField::Email, UserKey::Text(email)) => {
+            query.filter(auth_user::email.eq(email.clone()))
+        }
+        _ => return Ok((None, super::blacklist::is_blacklisted(conn, jti)?)),
+    };
+    match query.first::<(User, bool)>(conn).optional()? {
+        Some((user, listed)) => Ok((Some(user), listed)),
+        None => Ok((None, super::blacklist::is_blacklisted(conn, jti)?)),
+    }
+}
+
 pub fn touch_last_login(conn: &mut DbConnection, id: i32, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(auth_user::table.find(id))
         .set(auth_user::last_login.eq(Some(at)))

@@ -23,7 +23,8 @@ pub fn python_int(value: &Value) -> Option<f64> {
     match value {
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
         Value::Number(n) => {
-            let text = n.to_string();
+            // The number's own text (arbitrary_precision): no allocation per claim.
+            let text = n.as_str();
             if text.contains(['.', 'e', 'E']) {
                 n.as_f64().filter(|f| f.is_finite()).map(f64::trunc)
             } else {
@@ -148,6 +149,12 @@ mod tests {
         assert_eq!(python_int(&json!("1__0")), None);
         assert_eq!(python_int(&json!(null)), None);
         assert_eq!(python_int(&json!([1])), None);
+        let huge: Value = serde_json::from_str(&format!("1{}", "0".repeat(400))).unwrap();
+        assert_eq!(
+            python_int(&huge),
+            Some(f64::INFINITY),
+            "a valid (huge) int in Python"
+        );
     }
 
     #[test]

@@ -8,11 +8,13 @@ use base64::Engine;
 use base64::alphabet::URL_SAFE;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
-use jsonwebtoken::crypto::{self, rust_crypto::DEFAULT_PROVIDER};
+use jsonwebtoken::crypto::{self, JwtVerifier, rust_crypto::DEFAULT_PROVIDER};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::settings::{JwtSettings, SettingsError};
 
@@ -46,6 +48,8 @@ pub struct SignError(String);
 
 /// Signs and verifies with the keys of the settings, decoded once.
 pub struct Codec {
+    /// Tells this codec's cached verifier apart from another codec's on the same thread.
+    id: u64,
     algorithm: Algorithm,
     header_segment: String,
     encoding: Option<EncodingKey>,
@@ -89,7 +93,9 @@ impl Codec {
             r#"{{"alg":"{}","typ":"JWT"}}"#,
             algorithm_name(jwt.algorithm)
         );
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ok(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             algorithm: jwt.algorithm,
             header_segment: URL_SAFE_NO_PAD.encode(header),
             encoding: None,
@@ -129,11 +135,7 @@ impl Codec {
         }
         let payload = b64(payload)?;
         let signature = b64(signature)?;
-        let verifier = (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, &self.decoding)
-            .map_err(|_| DecodeError::Signature)?;
-        verifier
-            .verify(signing_input, &signature)
-            .map_err(|_| DecodeError::Signature)?;
+        self.verify_signature(signing_input, &signature)?;
 
         match serde_json::from_slice::<Value>(&payload) {
             Ok(Value::Object(map)) => Ok(map),
@@ -142,7 +144,28 @@ impl Codec {
     }
 }
 
+thread_local! {
+    /// jsonwebtoken's verifier holds the keyed HMAC state (two hash blocks of key
+    /// setup) but is not `Sync`: one per worker thread, built on first use rather
+    /// than on every request.
+    static VERIFIER: RefCell<Option<(u64, Box<dyn JwtVerifier>)>> = const { RefCell::new(None) };
+}
+
 impl Codec {
+    fn verify_signature(&self, input: &[u8], signature: &Vec<u8>) -> Result<(), DecodeError> {
+        VERIFIER.with(|cell| {
+            let mut slot = cell.try_borrow_mut().map_err(|_| DecodeError::Signature)?;
+            let verifier = match slot.take() {
+                Some((id, verifier)) if id == self.id => verifier,
+                _ => (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, &self.decoding)
+                    .map_err(|_| DecodeError::Signature)?,
+            };
+            let verified = verifier.verify(input, signature);
+            *slot = Some((self.id, verifier));
+            verified.map_err(|_| DecodeError::Signature)
+        })
+    }
+
     fn check_header(&self, header: &[u8]) -> Result<(), DecodeError> {
         let header: Value = serde_json::from_slice(header).map_err(|_| DecodeError::Header)?;
         let header = header.as_object().ok_or(DecodeError::Header)?;
