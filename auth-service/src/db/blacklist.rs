@@ -32,14 +32,19 @@ fn unique_violation(result: QueryResult<usize>) -> QueryResult<bool> {
     }
 }
 
-/// `BlacklistedToken.objects.filter(token__jti=jti).exists()`.
-pub fn is_blacklisted(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+/// `BlacklistedToken.objects.filter(token__jti=jti).exists()` as an expression,
+/// to select on its own or beside other columns.
+#[diesel::dsl::auto_type]
+pub fn listed<'a>(jti: &'a str) -> _ {
+    diesel::dsl::exists(
         blacklisted::table
             .inner_join(outstanding::table)
             .filter(outstanding::jti.eq(jti)),
-    ))
-    .get_result(conn)
+    )
+}
+
+pub fn is_blacklisted(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
+    diesel::select(listed(jti)).get_result(conn)
 }
 
 /// Record an issued refresh or sliding token. A jti already recorded (a token

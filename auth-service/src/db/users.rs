@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::auth_user;
+use super::{DbConnection, blacklist};
 
 /// A Django user.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -83,6 +83,27 @@ pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Optio
         .optional()
 }
 
+type Backend = <DbConnection as Connection>::Backend;
+
+/// A user query narrowed to the row a token names; `None` when the key's kind does
+/// not fit the field (such a token names nobody).
+fn naming<'a, ST>(
+    query: auth_user::BoxedQuery<'a, Backend, ST>,
+    field: UserIdField,
+    key: &UserKey,
+) -> Option<auth_user::BoxedQuery<'a, Backend, ST>> {
+    Some(match (field, key) {
+        (UserIdField::Id, UserKey::Id(id)) => query.filter(auth_user::id.eq(*id)),
+        (UserIdField::Username, UserKey::Text(name)) => {
+            query.filter(auth_user::username.eq(name.clone()))
+        }
+        (UserIdField::Email, UserKey::Text(email)) => {
+            query.filter(auth_user::email.eq(email.clone()))
+        }
+        _ => return None,
+    })
+}
+
 /// The user a token names. Like Django's `filter(...).first()`, the lowest id wins
 /// where the field is not unique (email).
 pub fn by_key(
@@ -94,17 +115,10 @@ pub fn by_key(
         .select(User::as_select())
         .order(auth_user::id)
         .into_boxed();
-    let query = match (field, key) {
-        (UserIdField::Id, UserKey::Id(id)) => query.filter(auth_user::id.eq(*id)),
-        (UserIdField::Username, UserKey::Text(name)) => {
-            query.filter(auth_user::username.eq(name.clone()))
-        }
-        (UserIdField::Email, UserKey::Text(email)) => {
-            query.filter(auth_user::email.eq(email.clone()))
-        }
-        _ => return Ok(None),
-    };
-    query.first(conn).optional()
+    match naming(query, field, key) {
+        Some(query) => query.first(conn).optional(),
+        None => Ok(None),
+    }
 }
 
 /// `by_key` and `blacklist::is_blacklisted(jti)` in one round trip: what every
@@ -115,32 +129,17 @@ pub fn by_key_and_blacklisted(
     key: &UserKey,
     jti: &str,
 ) -> QueryResult<(Option<User>, bool)> {
-    use super::schema::{
-        token_blacklist_blacklistedtoken as blacklisted,
-        token_blacklist_outstandingtoken as outstanding,
-    };
-    let listed = diesel::dsl::exists(
-        blacklisted::table
-            .inner_join(outstanding::table)
-            .filter(outstanding::jti.eq(jti.to_owned())),
-    );
     let query = auth_user::table
-        .select((User::as_select(), listed))
+        .select((User::as_select(), blacklist::listed(jti)))
         .order(auth_user::id)
         .into_boxed();
-    let query = match (field, key) {
-        (UserIdField::Id, UserKey::Id(id)) => query.filter(auth_user::id.eq(*id)),
-        (UserIdField::Username, UserKey::Text(name)) => {
-            query.filter(auth_user::username.eq(name.clone()))
-        }
-        (UserIdField::Email, UserKey::Text(email)) => {
-            query.filter(auth_user::email.eq(email.clone()))
-        }
-        _ => return Ok((None, super::blacklist::is_blacklisted(conn, jti)?)),
+    let found = match naming(query, field, key) {
+        Some(query) => query.first::<(User, bool)>(conn).optional()?,
+        None => None,
     };
-    match query.first::<(User, bool)>(conn).optional()? {
+    match found {
         Some((user, listed)) => Ok((Some(user), listed)),
-        None => Ok((None, super::blacklist::is_blacklisted(conn, jti)?)),
+        None => Ok((None, blacklist::is_blacklisted(conn, jti)?)),
     }
 }
 
