@@ -17,11 +17,14 @@
 //! anywhere else are errors.
 
 mod secret;
+mod security;
 mod simplejwt;
 mod tokenpair;
 mod values;
 
+pub use ipnet::IpNet;
 pub use secret::Secret;
+pub use security::Rate;
 
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
 use simplejwt::Outcome;
@@ -141,6 +144,25 @@ pub struct TokenpairSettings {
     /// Whether simplejwt's `token_blacklist` app is "installed": outstanding rows
     /// are written and the blacklist is consulted (spec §4.5).
     pub token_blacklist: bool,
+    /// Largest request header field (name, `: ` and value), as gunicorn's
+    /// `limit_request_field_size`: larger ones get 431 before anything parses them.
+    pub max_header_bytes: usize,
+    /// Time a client has to send the request head (actix's `client_request_timeout`).
+    pub client_head_timeout: Duration,
+    /// Time a client has to send the whole body once the head is in.
+    pub client_body_timeout: Duration,
+    /// Failed logins per (username, client IP); `None` is off.
+    pub login_throttle_user: Option<Rate>,
+    /// Login attempts per client IP; `None` is off.
+    pub login_throttle_ip: Option<Rate>,
+    /// Proxies whose `X-Forwarded-For` is believed; empty: the socket peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Accept an HMAC key shorter than the hash output (a Django site's short `SECRET_KEY`).
+    pub allow_weak_key: bool,
+    /// Longest a database statement may run (or wait for a lock) before the request gets 503.
+    pub db_statement_timeout: Duration,
+    /// On SIGTERM, time in-flight requests get to finish before the process exits.
+    pub shutdown_grace: Duration,
 }
 
 impl Settings {

@@ -1,15 +1,21 @@
 //! End-to-end tests: real HTTP against both services on a real database.
 //! Run with `cargo test`; see the README for PostgreSQL.
 
+mod attacks;
 mod cli;
 mod differential;
+mod hostile_input;
+mod keys_files;
 mod lifecycle;
 mod observability;
 mod obtain;
+mod outage;
 mod protected;
 mod refresh;
+mod revocation;
 mod robustness;
 mod stack;
+mod throttle;
 mod tutorial;
 
 fn main() -> std::process::ExitCode {
@@ -24,5 +30,11 @@ fn main() -> std::process::ExitCode {
     tests.extend(robustness::tests());
     tests.extend(stack::tests());
     tests.extend(differential::tests());
+    tests.extend(hostile_input::tests());
+    tests.extend(throttle::tests());
+    tests.extend(revocation::tests());
+    tests.extend(keys_files::tests());
+    tests.extend(outage::tests());
+    tests.extend(attacks::tests());
     tests::harness::main(tests)
 }
