@@ -111,7 +111,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
         move || migrate_ours(&url)
     })
     .await;
-    assert_eq!(applied.len(), 4, "{applied:?}");
+    assert_eq!(applied.len(), 5, "{applied:?}");
     let after = blocking({
         let url = url.clone();
         move || (schema(&url), migration_history(&url))
