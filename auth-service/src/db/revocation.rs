@@ -258,12 +258,7 @@ pub fn standing(
             _ => None,
         };
         if let Some(query) = query {
-            type Row = (
-                User,
-                bool,
-                Option<NaiveDateTime>,
-                Option<NaiveDateTime>,
-            );
+            type Row = (User, bool, Option<NaiveDateTime>, Option<NaiveDateTime>);
             if let Some((user, blacklisted, by_user, by_family)) =
                 query.first::<Row>(conn).optional()?
             {

@@ -44,7 +44,14 @@ pub async fn verify(
     }
     let standing = state
         .db
-        .run(move |conn| Ok(revocation::standing(conn, field, key.as_ref(), jti.as_deref())?))
+        .run(move |conn| {
+            Ok(revocation::standing(
+                conn,
+                field,
+                key.as_ref(),
+                jti.as_deref(),
+            )?)
+        })
         .await?;
     if revocation::revoked(issued_at(&payload), standing.revoked_at) {
         return Err(revoked_error(&state));

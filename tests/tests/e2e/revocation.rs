@@ -18,6 +18,7 @@ pub fn tests() -> Vec<E2e> {
     e2e![
         logout_all_cannot_be_outrun_by_rotation,
         family_revocation_cannot_be_outrun_by_rotation,
+        rotation_waits_for_a_revocation_in_progress,
         revoked_before_rule_on_whole_seconds,
         verify_refuses_tokens_minted_before_logout_all,
         outstanding_rows_carry_no_signature,
@@ -203,11 +204,69 @@ async fn family_revocation_cannot_be_outrun_by_rotation(ctx: Arc<Ctx>) {
         survived += survivors(&app, vec![chain]).await;
     }
     let rotations = rotations.load(Ordering::SeqCst);
-    assert!(rotations >= 30, "only {rotations} rotations: the race was not exercised");
+    assert!(
+        rotations >= 30,
+        "only {rotations} rotations: the race was not exercised"
+    );
     assert_eq!(
         survived, 0,
         "{survived} of 30 rotating chains survived their family's revocation ({rotations} rotations)"
     );
+}
+
+/// The serialisation itself, made slow on purpose: a revocation (of the user, then of a
+/// family) holds its lock and has recorded its time; a rotation that began in a later
+/// second (its new token's `iat` later than the revocation, so the time rule alone would
+/// let the new token live) must wait for the revocation to commit, then refuse.
+async fn rotation_waits_for_a_revocation_in_progress(ctx: Arc<Ctx>) {
+    use auth_service::db::revocation::{self, Mode, Subject};
+    let app = ctx.spawn(&[ROTATE[0], ROTATE[1], ("TOKENPAIR__REUSE_DETECTION", "true")]);
+    let id = app.create_user("kyoko", "contrasenasegura");
+    for by_family in [false, true] {
+        let (refresh, _) = app.obtain("kyoko", "contrasenasegura").await;
+        let family = parts(&refresh).1["jti"].as_str().unwrap().to_owned();
+        let (locked_tx, locked) = tokio::sync::oneshot::channel::<()>();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let db = app.db.clone();
+        let revocation = tokio::task::spawn_blocking(move || {
+            let mut conn = db.connect();
+            revocation::write_transaction(&mut conn, |conn| {
+                let subject = if by_family {
+                    Subject::Family(&family)
+                } else {
+                    Subject::User(id)
+                };
+                revocation::lock(conn, subject, Mode::Exclusive)?;
+                revocation::record(conn, subject, revocation::clock())?;
+                let _ = locked_tx.send(());
+                let _ = release_rx.recv();
+                Ok::<_, diesel::result::Error>(())
+            })
+            .expect("revocation transaction");
+        });
+        locked.await.expect("the revocation holds its lock");
+        sleep_until_second(tests::tokens::now() + 1).await;
+        let rotation = {
+            let (client, url) = (app.client.clone(), format!("{}{REFRESH}", app.auth));
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .form(&[("refresh", refresh.as_str())])
+                    .send()
+                    .await
+                    .expect("POST refresh");
+                Answer::read(response).await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !rotation.is_finished(),
+            "the rotation did not wait for the revocation (by family: {by_family})"
+        );
+        release.send(()).expect("release");
+        revocation.await.expect("revocation");
+        rotation.await.expect("rotation").assert_401(REVOKED);
+    }
 }
 
 /// The revocation time of a user, whole seconds since the epoch.
@@ -274,7 +333,10 @@ async fn revoked_before_rule_on_whole_seconds(ctx: Arc<Ctx>) {
 
     sleep_until_second(second + 1).await;
     let next = app
-        .post_form(REFRESH, &[("refresh", &token("refresh", second + 1, "next"))])
+        .post_form(
+            REFRESH,
+            &[("refresh", &token("refresh", second + 1, "next"))],
+        )
         .await;
     assert_eq!(next.status, 200, "{}", next.text);
     app.post_form(VERIFY, &[("token", &token("access", second + 1, "next"))])
@@ -402,8 +464,11 @@ async fn migration_strips_stored_signatures(ctx: Arc<Ctx>) {
     let t = tests::tokens::now();
     let whole = forge(&json!({"token_type": "refresh", "exp": t + 600, "iat": t, "jti": "w1"}));
     insert_whole_token(&app, &whole, "w1");
-    execute(&app, "INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
-                   VALUES ('not-a-jwt', NULL, '2100-01-01 00:00:00', NULL, 'odd')");
+    execute(
+        &app,
+        "INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
+                   VALUES ('not-a-jwt', NULL, '2100-01-01 00:00:00', NULL, 'odd')",
+    );
     execute(
         &app,
         &format!("DELETE FROM __diesel_schema_migrations WHERE version = '{REVOCATION_MIGRATION}'"),
@@ -447,7 +512,10 @@ async fn flushexpiredtokens_strips_rows_written_whole(ctx: Arc<Ctx>) {
     .unwrap()
     .expect("flushexpiredtokens");
     assert_eq!(
-        texts(&app, "SELECT token AS t FROM token_blacklist_outstandingtoken"),
+        texts(
+            &app,
+            "SELECT token AS t FROM token_blacklist_outstandingtoken"
+        ),
         [unsigned(&whole)]
     );
 }
