@@ -110,19 +110,17 @@ pub async fn load(
     let standing = state
         .db
         .run(move |conn| {
-            Ok(match (&lookup_jti, &lookup_key) {
-                _ if revocable => {
-                    revocation::standing(conn, field, lookup_key.as_ref(), lookup_jti.as_deref())?
+            Ok(if revocable {
+                revocation::standing(conn, field, lookup_key.as_ref(), lookup_jti.as_deref())?
+            } else {
+                // without the blacklist app there is no jti to look up, no revocation
+                revocation::Standing {
+                    user: match &lookup_key {
+                        Some(key) => users::by_key(conn, field, key)?,
+                        None => None,
+                    },
+                    ..Default::default()
                 }
-                (Some(jti), None) => revocation::Standing {
-                    blacklisted: blacklist::is_blacklisted(conn, jti)?,
-                    ..Default::default()
-                },
-                (_, Some(key)) => revocation::Standing {
-                    user: users::by_key(conn, field, key)?,
-                    ..Default::default()
-                },
-                (None, None) => revocation::Standing::default(),
             })
         })
         .await?;
