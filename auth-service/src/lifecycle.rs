@@ -1,6 +1,7 @@
 //! Tokens against the database: simplejwt's `BlacklistMixin` (outstanding and
-//! blacklisted rows), master's user checks, race-free rotation, and our
-//! refresh-token reuse detection.
+//! blacklisted rows), master's user checks, race-free rotation, our refresh-token
+//! reuse detection, and revocation times (logout-all, reuse detection) that no
+//! rotation can outrun (see `db::revocation`).
 
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
@@ -9,6 +10,7 @@ use shared::settings::TokenClass;
 use shared::tokens::{Payload, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
+use crate::db::revocation::{self, Mode, Subject, write_transaction};
 use crate::db::users::{self, User, UserKey};
 use crate::error::AuthError;
 use crate::state::AppState;
@@ -45,6 +47,26 @@ fn invalid(state: &AppState, error: &TokenError) -> AuthError {
         .into()
 }
 
+/// 401 `token_not_valid` "Token has been revoked": a revocation time covers the token.
+pub fn revoked_error(state: &AppState) -> AuthError {
+    state
+        .challenge(ApiError::token_not_valid(revocation::REVOKED))
+        .into()
+}
+
+/// Whether revocation times apply: they are recorded only with the blacklist
+/// (logout-all and reuse detection need it).
+pub fn uses_revocation(state: &AppState) -> bool {
+    state.settings.tokenpair.token_blacklist
+}
+
+/// The token's `iat` as seconds, if it has a numeric one.
+pub fn issued_at(payload: &Payload) -> Option<f64> {
+    payload
+        .get("iat")
+        .and_then(shared::tokens::claims::epoch_seconds)
+}
+
 /// What the refresh-style views need before they act.
 pub struct Loaded {
     pub payload: Payload,
@@ -68,29 +90,41 @@ pub async fn load(
         .decode(raw.as_bytes(), now)
         .map_err(|e| invalid(state, &e))?;
     let jti = jti_of(state, &payload).filter(|_| uses_blacklist(state, class));
+    let revocable = uses_revocation(state);
     let claim = check_user
         .then(|| state.tokens.user_id_of(&payload).map(|c| c.0.clone()))
         .flatten();
-    let key = claim
-        .as_ref()
-        .and_then(|c| user_key(state.user_id_field, c));
     let field = state.user_id_field;
-    let (lookup_jti, lookup_key) = (jti.clone(), key.clone());
-    let (blacklisted, user) = state
+    let key = claim.as_ref().and_then(|c| user_key(field, c));
+    // the user's revocation time is looked up through the user the token names,
+    // also where the view does not check the user (blacklist)
+    let lookup_key = if revocable && !check_user {
+        state
+            .tokens
+            .user_id_of(&payload)
+            .and_then(|c| user_key(field, c.0))
+    } else {
+        key.clone()
+    };
+    let lookup_jti = jti.clone();
+    let standing = state
         .db
         .run(move |conn| {
-            Ok(match (&lookup_jti, &lookup_key) {
-                (Some(jti), Some(key)) => {
-                    let (user, listed) = users::by_key_and_blacklisted(conn, field, key, jti)?;
-                    (listed, user)
+            Ok(if revocable {
+                revocation::standing(conn, field, lookup_key.as_ref(), lookup_jti.as_deref())?
+            } else {
+                // without the blacklist app there is no jti to look up, no revocation
+                revocation::Standing {
+                    user: match &lookup_key {
+                        Some(key) => users::by_key(conn, field, key)?,
+                        None => None,
+                    },
+                    ..Default::default()
                 }
-                (Some(jti), None) => (blacklist::is_blacklisted(conn, jti)?, None),
-                (None, Some(key)) => (false, users::by_key(conn, field, key)?),
-                (None, None) => (false, None),
             })
         })
         .await?;
-    if blacklisted {
+    if standing.blacklisted {
         if let Some(jti) = &jti {
             detect_reuse(state, jti, now).await?;
         }
@@ -106,10 +140,13 @@ pub async fn load(
     if payload.get("iss").is_some_and(|iss| !iss.is_string()) {
         return Err(invalid(state, &TokenError::Invalid));
     }
+    if revocation::revoked(issued_at(&payload), standing.revoked_at) {
+        return Err(revoked_error(state));
+    }
     let user = match (claim, key) {
         (None, _) => None,
         (Some(_), None) => return Err(invalid(state, &TokenError::Invalid)),
-        (Some(_), Some(_)) => match user {
+        (Some(_), Some(_)) => match standing.user {
             Some(user) if user.is_active || !state.settings.jwt.check_user_is_active => Some(user),
             _ => return Err(no_active_account_for_token(state)),
         },
@@ -130,7 +167,7 @@ fn outstanding_row(
         .and_then(Value::as_f64)
         .ok_or(AuthError::Internal("token without numeric exp".into()))?;
     Ok(NewOutstanding {
-        token: state.tokens.encode(payload)?,
+        token: blacklist::unsigned(&state.tokens.encode(payload)?).to_owned(),
         created_at: Some(timestamp(created_at)),
         expires_at: timestamp(exp),
         user_id,
@@ -195,10 +232,20 @@ pub async fn blacklist_token(
         .map_err(Into::into)
 }
 
-/// `ROTATE_REFRESH_TOKENS`: spend the old token (with `BLACKLIST_AFTER_ROTATION`,
-/// by a unique insert: of concurrent refreshes of one token exactly one gets
-/// here first, the others get "Token is blacklisted"), then record the new one
-/// in the old one's family.
+/// How a rotation ended.
+enum Rotation {
+    Done,
+    /// A concurrent refresh of the same token won.
+    Lost,
+    /// A revocation covers the old token (it committed while this request ran).
+    Revoked,
+}
+
+/// `ROTATE_REFRESH_TOKENS`, in one transaction: under shared locks on the user and
+/// the family (see `db::revocation`), check the old token against their revocation
+/// times, spend it (with `BLACKLIST_AFTER_ROTATION`, by a unique insert: of
+/// concurrent refreshes of one token exactly one gets here first, the others get
+/// "Token is blacklisted"), then record the new one in the old one's family.
 pub async fn rotate(
     state: &AppState,
     old: &Payload,
@@ -214,39 +261,51 @@ pub async fn rotate(
     let families = settings.tokenpair.reuse_detection;
     let old_row = outstanding_row(state, old, user_id, now)?;
     let new_row = outstanding_row(state, new, user_id, now)?;
+    let old_iat = issued_at(old);
     let at = timestamp(now);
-    let won = state
+    let outcome = state
         .db
         .run(move |conn| {
-            let family = if families {
-                let family = blacklist::family_of(conn, &old_row.jti)?
-                    .map(|(family, _)| family)
-                    .unwrap_or_else(|| old_row.jti.clone());
-                blacklist::join_family(conn, &old_row.jti, &family)?;
-                // Marked before the race is decided: a loser arriving just after
-                // the winner must see a rotated token, not a plain blacklisted one.
-                blacklist::mark_rotated(conn, &old_row.jti, at)?;
-                Some(family)
-            } else {
-                None
-            };
-            if spend {
-                let id = blacklist::ensure_outstanding(conn, &old_row)?;
-                if !blacklist::blacklist(conn, id, at)? {
-                    return Ok(false);
+            Ok(write_transaction(conn, |conn| {
+                if let Some(id) = user_id {
+                    revocation::lock(conn, Subject::User(id), Mode::Shared)?;
                 }
-            }
-            blacklist::outstand(conn, &new_row)?;
-            if let Some(family) = family {
-                blacklist::join_family(conn, &new_row.jti, &family)?;
-            }
-            Ok(true)
+                let family = if families {
+                    let family = blacklist::family_of(conn, &old_row.jti)?
+                        .map(|(family, _)| family)
+                        .unwrap_or_else(|| old_row.jti.clone());
+                    revocation::lock(conn, Subject::Family(&family), Mode::Shared)?;
+                    Some(family)
+                } else {
+                    None
+                };
+                // under the locks: a revocation either committed before (seen
+                // here) or waits for this transaction (and then sees its rows)
+                if revocation::revoked_now(conn, old_iat, user_id, family.as_deref())? {
+                    return Ok::<_, diesel::result::Error>(Rotation::Revoked);
+                }
+                if let Some(family) = &family {
+                    blacklist::join_family(conn, &old_row.jti, family)?;
+                    blacklist::mark_rotated(conn, &old_row.jti, at)?;
+                }
+                if spend {
+                    let id = blacklist::ensure_outstanding(conn, &old_row)?;
+                    if !blacklist::blacklist(conn, id, at)? {
+                        return Ok(Rotation::Lost);
+                    }
+                }
+                blacklist::outstand(conn, &new_row)?;
+                if let Some(family) = family {
+                    blacklist::join_family(conn, &new_row.jti, &family)?;
+                }
+                Ok(Rotation::Done)
+            })?)
         })
         .await?;
-    if won {
-        Ok(())
-    } else {
-        Err(invalid(state, &TokenError::Blacklisted))
+    match outcome {
+        Rotation::Done => Ok(()),
+        Rotation::Lost => Err(invalid(state, &TokenError::Blacklisted)),
+        Rotation::Revoked => Err(revoked_error(state)),
     }
 }
 
@@ -270,10 +329,8 @@ async fn detect_reuse(state: &AppState, jti: &str, now: f64) -> Result<(), AuthE
             if at - rotated_at <= grace {
                 return Ok(None);
             }
-            Ok(Some((
-                family.clone(),
-                blacklist::revoke_family(conn, &family, at)?,
-            )))
+            let count = blacklist::revoke_family(conn, &family)?;
+            Ok(Some((family, count)))
         })
         .await?;
     if let Some((family, count)) = revoked {

@@ -1,22 +1,29 @@
 //! simplejwt's `OutstandingToken` / `BlacklistedToken` rows, and our token
-//! families. Every write that decides a race is a plain INSERT against a UNIQUE
-//! column, never a read-then-write: the database picks exactly one winner, on
-//! one instance or many.
+//! families. Every write that decides a race is an INSERT against a UNIQUE
+//! column (`ON CONFLICT DO NOTHING`, so that inside a transaction a lost race is
+//! an answer, not an aborted transaction), never a read-then-write: the database
+//! picks exactly one winner, on one instance or many.
+//!
+//! Outstanding rows hold `header.payload` only, never the signature: every lookup
+//! goes by `jti`, and whoever reads a backup, a replica or `db.sqlite3` must not be
+//! able to replay the sessions in it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error};
 
 use super::DbConnection;
+use super::revocation::{self, Mode, Subject, write_transaction};
 use super::schema::{
     token_blacklist_blacklistedtoken as blacklisted,
-    token_blacklist_outstandingtoken as outstanding, tokenpair_token_family as family,
+    token_blacklist_outstandingtoken as outstanding, tokenpair_family_revocation,
+    tokenpair_token_family as family,
 };
 
 /// An `OutstandingToken` row to record.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outstanding)]
 pub struct NewOutstanding {
+    /// `header.payload`: see [`unsigned`].
     pub token: String,
     pub created_at: Option<NaiveDateTime>,
     pub expires_at: NaiveDateTime,
@@ -24,12 +31,28 @@ pub struct NewOutstanding {
     pub jti: String,
 }
 
-fn unique_violation(result: QueryResult<usize>) -> QueryResult<bool> {
-    match result {
-        Ok(_) => Ok(true),
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+/// What an outstanding row stores of a token: its signing input (`header.payload`),
+/// without the signature that would let a reader of the database replay it.
+pub fn unsigned(token: &str) -> &str {
+    token.rsplit_once('.').map_or(token, |(input, _)| input)
+}
+
+/// `INSERT ... ON CONFLICT DO NOTHING` on either engine; `Ok(false)`: a row with the
+/// same unique key exists (or a concurrent transaction inserting it committed).
+macro_rules! insert_unless_present {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            DbConnection::Postgres(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+        }
+        .map(|inserted| inserted > 0)
+    };
 }
 
 /// `BlacklistedToken.objects.filter(token__jti=jti).exists()` as an expression,
@@ -43,6 +66,16 @@ pub fn listed<'a>(jti: &'a str) -> _ {
     )
 }
 
+/// [`listed`] for an optional jti (`None`: false, SQL's `= NULL` matches nothing).
+#[diesel::dsl::auto_type]
+pub fn listed_maybe<'a>(jti: Option<&'a str>) -> _ {
+    diesel::dsl::exists(
+        blacklisted::table
+            .inner_join(outstanding::table)
+            .filter(outstanding::jti.nullable().eq(jti)),
+    )
+}
+
 pub fn is_blacklisted(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
     diesel::select(listed(jti)).get_result(conn)
 }
@@ -50,12 +83,7 @@ pub fn is_blacklisted(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
 /// Record an issued refresh or sliding token. A jti already recorded (a token
 /// minted elsewhere and refreshed here) is left as it is.
 pub fn outstand(conn: &mut DbConnection, row: &NewOutstanding) -> QueryResult<()> {
-    unique_violation(
-        diesel::insert_into(outstanding::table)
-            .values(row)
-            .execute(conn),
-    )
-    .map(drop)
+    insert_unless_present!(conn, outstanding::table, row).map(drop)
 }
 
 /// The outstanding row's id for a jti, created from `row` when missing
@@ -74,39 +102,67 @@ pub fn ensure_outstanding(conn: &mut DbConnection, row: &NewOutstanding) -> Quer
 /// Blacklist an outstanding token. `Ok(false)`: it already was (another
 /// request won the race).
 pub fn blacklist(conn: &mut DbConnection, token_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
-    unique_violation(
-        diesel::insert_into(blacklisted::table)
-            .values((
-                blacklisted::token_id.eq(token_id),
-                blacklisted::blacklisted_at.eq(at),
-            ))
-            .execute(conn),
+    insert_unless_present!(
+        conn,
+        blacklisted::table,
+        (
+            blacklisted::token_id.eq(token_id),
+            blacklisted::blacklisted_at.eq(at),
+        )
     )
 }
 
-/// Blacklist every outstanding token of a user not blacklisted yet; returns how many.
-pub fn blacklist_user(
-    conn: &mut DbConnection,
-    user_id: i32,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    let ids: Vec<i64> = outstanding::table
-        .left_join(blacklisted::table)
-        .filter(outstanding::user_id.eq(user_id))
-        .filter(blacklisted::id.is_null())
-        .select(outstanding::id)
-        .load(conn)?;
-    let mut count = 0;
-    for id in ids {
-        count += usize::from(blacklist(conn, id, at)?);
+/// logout-all, in one transaction: under the user's exclusive lock, record the
+/// user's revocation time (taken once the lock is held: see `db::revocation`), then
+/// blacklist every outstanding token of the user not blacklisted yet (so that Django
+/// on the same database refuses them too). Returns how many were newly blacklisted.
+pub fn blacklist_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        revocation::lock(conn, Subject::User(user_id), Mode::Exclusive)?;
+        let at = revocation::clock();
+        revocation::record(conn, Subject::User(user_id), at)?;
+        let ids: Vec<i64> = outstanding::table
+            .left_join(blacklisted::table)
+            .filter(outstanding::user_id.eq(user_id))
+            .filter(blacklisted::id.is_null())
+            .select(outstanding::id)
+            .load(conn)?;
+        let mut count = 0;
+        for id in ids {
+            count += usize::from(blacklist(conn, id, at)?);
+        }
+        Ok(count)
+    })
+}
+
+/// Strip the signature of every outstanding row that still has one: rows simplejwt
+/// writes on a shared database hold whole tokens. The same SQL as the migration
+/// `2026-12-03-000006_revocation`.
+pub fn strip_signatures(conn: &mut DbConnection) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "UPDATE token_blacklist_outstandingtoken \
+                SET token = split_part(token, '.', 1) || '.' || split_part(token, '.', 2) \
+              WHERE token LIKE '%.%.%'",
+        )
+        .execute(c),
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "UPDATE token_blacklist_outstandingtoken \
+                SET token = substr(token, 1, instr(token, '.') \
+                                   + instr(substr(token, instr(token, '.') + 1), '.') - 1) \
+              WHERE instr(substr(token, instr(token, '.') + 1), '.') > 0",
+        )
+        .execute(c),
     }
-    Ok(count)
 }
 
 /// `flushexpiredtokens`: outstanding rows with `expires_at <= now` and their
-/// blacklist rows (Django cascades in application code, so do we).
+/// blacklist rows (Django cascades in application code, so do we); the revocation
+/// times of families with no token left; and the signatures of rows written whole
+/// (by simplejwt on a shared database) are stripped.
 pub fn flush_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
+        strip_signatures(conn)?;
         let expired = outstanding::table
             .filter(outstanding::expires_at.le(now))
             .select(outstanding::id);
@@ -120,16 +176,20 @@ pub fn flush_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult
             ),
         );
         diesel::delete(orphans).execute(conn)?;
+        diesel::delete(tokenpair_family_revocation::table.filter(diesel::dsl::not(
+            tokenpair_family_revocation::family.eq_any(family::table.select(family::family)),
+        )))
+        .execute(conn)?;
         diesel::delete(outstanding::table.filter(outstanding::expires_at.le(now))).execute(conn)
     })
 }
 
 /// Put a token in a family (its login's). Idempotent.
 pub fn join_family(conn: &mut DbConnection, jti: &str, family_id: &str) -> QueryResult<()> {
-    unique_violation(
-        diesel::insert_into(family::table)
-            .values((family::jti.eq(jti), family::family.eq(family_id)))
-            .execute(conn),
+    insert_unless_present!(
+        conn,
+        family::table,
+        (family::jti.eq(jti), family::family.eq(family_id))
     )
     .map(drop)
 }
@@ -154,20 +214,35 @@ pub fn mark_rotated(conn: &mut DbConnection, jti: &str, at: NaiveDateTime) -> Qu
         .map(drop)
 }
 
-/// Blacklist every recorded token of a family; returns how many were newly blacklisted.
-pub fn revoke_family(
-    conn: &mut DbConnection,
-    family_id: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    let ids: Vec<i64> = outstanding::table
-        .inner_join(family::table.on(family::jti.eq(outstanding::jti)))
-        .filter(family::family.eq(family_id))
-        .select(outstanding::id)
-        .load(conn)?;
-    let mut count = 0;
-    for id in ids {
-        count += usize::from(blacklist(conn, id, at)?);
+/// Reuse detection's revocation, in one transaction: under the family's exclusive
+/// lock, record the family's revocation time (taken once the lock is held), then
+/// blacklist every recorded token of the family. Returns how many were newly
+/// blacklisted.
+pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        revocation::lock(conn, Subject::Family(family_id), Mode::Exclusive)?;
+        let at = revocation::clock();
+        revocation::record(conn, Subject::Family(family_id), at)?;
+        let ids: Vec<i64> = outstanding::table
+            .inner_join(family::table.on(family::jti.eq(outstanding::jti)))
+            .filter(family::family.eq(family_id))
+            .select(outstanding::id)
+            .load(conn)?;
+        let mut count = 0;
+        for id in ids {
+            count += usize::from(blacklist(conn, id, at)?);
+        }
+        Ok(count)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_keeps_the_signing_input() {
+        assert_eq!(unsigned("aaa.bbb.ccc"), "aaa.bbb");
+        assert_eq!(unsigned("plain"), "plain");
     }
-    Ok(count)
 }

@@ -4,6 +4,7 @@
 
 pub mod blacklist;
 pub mod migrations;
+pub mod revocation;
 pub mod schema;
 pub mod users;
 

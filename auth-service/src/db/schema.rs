@@ -45,10 +45,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Ours: logout-all's revoked-before time per user (no foreign key: Django
+    /// deletes users without knowing this table).
+    tokenpair_user_revocation (user_id) {
+        user_id -> Integer,
+        revoked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Ours: reuse detection's revoked-before time per token family.
+    tokenpair_family_revocation (family) {
+        family -> Text,
+        revoked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(token_blacklist_blacklistedtoken -> token_blacklist_outstandingtoken (token_id));
 diesel::allow_tables_to_appear_in_same_query!(
     auth_user,
     token_blacklist_outstandingtoken,
     token_blacklist_blacklistedtoken,
     tokenpair_token_family,
+    tokenpair_user_revocation,
+    tokenpair_family_revocation,
 );

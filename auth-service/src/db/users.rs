@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::DbConnection;
 use super::schema::auth_user;
-use super::{DbConnection, blacklist};
 
 /// A Django user.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -118,28 +118,6 @@ pub fn by_key(
     match naming(query, field, key) {
         Some(query) => query.first(conn).optional(),
         None => Ok(None),
-    }
-}
-
-/// `by_key` and `blacklist::is_blacklisted(jti)` in one round trip: what every
-/// refresh asks. The blacklist is asked on its own only when the user is gone.
-pub fn by_key_and_blacklisted(
-    conn: &mut DbConnection,
-    field: UserIdField,
-    key: &UserKey,
-    jti: &str,
-) -> QueryResult<(Option<User>, bool)> {
-    let query = auth_user::table
-        .select((User::as_select(), blacklist::listed(jti)))
-        .order(auth_user::id)
-        .into_boxed();
-    let found = match naming(query, field, key) {
-        Some(query) => query.first::<(User, bool)>(conn).optional()?,
-        None => None,
-    };
-    match found {
-        Some((user, listed)) => Ok((Some(user), listed)),
-        None => Ok((None, blacklist::is_blacklisted(conn, jti)?)),
     }
 }
 

@@ -1,16 +1,18 @@
 //! `POST /api/token/logout-all/` (ours; simplejwt has none, spec §8.2): revoke
-//! every refresh token of the user the access token authenticates. Access
-//! tokens already issued stay valid until they expire (they are stateless).
+//! every token of the user the access token authenticates, issued up to now: the
+//! user's revocation time, checked by refresh, rotation and verify, and blacklist
+//! rows for the user's outstanding tokens (so Django on the same database refuses
+//! them too). One transaction, serialised with rotations (`db::revocation`).
+//! protected-service never asks: access tokens already issued stay valid there
+//! until they expire (they are stateless).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use shared::errors::json_response;
-use shared::tokens;
 
 use crate::db::blacklist;
 use crate::error::AuthError;
-use crate::lifecycle::timestamp;
 use crate::request_user::request_user;
 use crate::state::AppState;
 
@@ -19,10 +21,10 @@ pub async fn logout_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
     let user = request_user(&state, &req).await?;
-    let (id, at) = (user.id, timestamp(tokens::now()));
+    let id = user.id;
     let revoked = state
         .db
-        .run(move |conn| Ok(blacklist::blacklist_user(conn, id, at)?))
+        .run(move |conn| Ok(blacklist::blacklist_user(conn, id)?))
         .await?;
     tracing::info!(
         user_id = user.id,

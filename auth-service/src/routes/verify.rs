@@ -1,5 +1,8 @@
 //! `POST /api/token/verify/`: simplejwt's `TokenVerifyView`. Any token type; the
 //! blacklist only with `BLACKLIST_AFTER_ROTATION` (simplejwt's odd switch, kept).
+//! Ours on top: a token covered by a revocation time (logout-all of its user, or
+//! reuse detection of its family) gets 401 `Token has been revoked`, whatever its
+//! type and whatever `BLACKLIST_AFTER_ROTATION` says.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,10 +13,11 @@ use shared::settings::TokenClass;
 use shared::tokens;
 
 use super::view::token_field;
-use crate::db::blacklist;
+use crate::db::revocation;
 use crate::error::AuthError;
-use crate::lifecycle::jti_of;
+use crate::lifecycle::{issued_at, jti_of, revoked_error, uses_revocation};
 use crate::state::AppState;
+use crate::token_user::user_key;
 
 pub async fn verify(
     req: HttpRequest,
@@ -26,18 +30,34 @@ pub async fn verify(
         .tokens
         .validate(raw.as_bytes(), TokenClass::Untyped, now)
         .map_err(|e| state.challenge(ApiError::token_not_valid(e.message())))?;
-    let settings = &state.settings;
-    if settings.jwt.blacklist_after_rotation
-        && settings.tokenpair.token_blacklist
-        && let Some(jti) = jti_of(&state, &payload)
-    {
-        let listed = state
-            .db
-            .run(move |conn| Ok(blacklist::is_blacklisted(conn, &jti)?))
-            .await?;
-        if listed {
-            return Err(ApiError::non_field_error("Token is blacklisted").into());
-        }
+    if !uses_revocation(&state) {
+        return Ok(json_response(StatusCode::OK, &json!({})));
+    }
+    let field = state.user_id_field;
+    let key = state
+        .tokens
+        .user_id_of(&payload)
+        .and_then(|c| user_key(field, c.0));
+    let jti = jti_of(&state, &payload);
+    if key.is_none() && jti.is_none() {
+        return Ok(json_response(StatusCode::OK, &json!({})));
+    }
+    let standing = state
+        .db
+        .run(move |conn| {
+            Ok(revocation::standing(
+                conn,
+                field,
+                key.as_ref(),
+                jti.as_deref(),
+            )?)
+        })
+        .await?;
+    if revocation::revoked(issued_at(&payload), standing.revoked_at) {
+        return Err(revoked_error(&state));
+    }
+    if state.settings.jwt.blacklist_after_rotation && standing.blacklisted {
+        return Err(ApiError::non_field_error("Token is blacklisted").into());
     }
     Ok(json_response(StatusCode::OK, &json!({})))
 }

@@ -143,7 +143,9 @@ async fn blacklist_view_and_outstanding_rows(ctx: Arc<Ctx>) {
         count(
             &app,
             &format!(
-                "token_blacklist_outstandingtoken WHERE jti = '{jti}' AND user_id = {id} AND token = '{refresh}'"
+                "token_blacklist_outstandingtoken WHERE jti = '{jti}' AND user_id = {id} AND token = '{}'",
+                // header.payload: the signature is never stored
+                refresh.rsplit_once('.').unwrap().0
             )
         ),
         1

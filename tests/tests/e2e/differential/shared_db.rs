@@ -111,7 +111,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
         move || migrate_ours(&url)
     })
     .await;
-    assert_eq!(applied.len(), 4, "{applied:?}");
+    assert_eq!(applied.len(), 5, "{applied:?}");
     let after = blocking({
         let url = url.clone();
         move || (schema(&url), migration_history(&url))
@@ -256,6 +256,50 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
+    // outstanding rows: ours hold `header.payload`, never the signature; simplejwt writes
+    // whole tokens, which our `flushexpiredtokens` strips; Django works on stripped rows
+    let row = |jti: &str| {
+        texts(
+            &url,
+            &format!("SELECT token AS t FROM token_blacklist_outstandingtoken WHERE jti = '{jti}'"),
+        )
+    };
+    let jti_of = |token: &str| parts(token).1["jti"].as_str().unwrap().to_owned();
+    let unsigned = |token: &str| token.rsplit_once('.').unwrap().0.to_owned();
+    let (ours_refresh, django_refresh) = (ours_pair.field("refresh"), django_pair.field("refresh"));
+    assert_eq!(row(&jti_of(&ours_refresh)), [unsigned(&ours_refresh)]);
+    assert_eq!(
+        row(&jti_of(&django_refresh)),
+        std::slice::from_ref(&django_refresh),
+        "simplejwt stores whole tokens"
+    );
+    let settings = ctx.settings(&our_settings(&[], &url));
+    blocking(move || {
+        auth_service::commands::run(auth_service::cli::Command::Flushexpiredtokens, settings)
+    })
+    .await
+    .expect("flushexpiredtokens");
+    assert_eq!(row(&jti_of(&django_refresh)), [unsigned(&django_refresh)]);
+    assert_eq!(
+        count(
+            &url,
+            "token_blacklist_outstandingtoken WHERE token LIKE '%.%.%'"
+        ),
+        0
+    );
+    let fresh = post(
+        &ours.auth,
+        OBTAIN,
+        &[("username", "alice"), ("password", "pw-alice-1")],
+    )
+    .await
+    .field("refresh");
+    post(&django.url, BLACKLIST, &[("refresh", &fresh)])
+        .await
+        .assert(200, "{}");
+    post(&ours.auth, REFRESH, &[("refresh", &fresh)])
+        .await
+        .assert_401(BLACKLISTED);
     drop(django);
     blocking(move || django_still_works(&url)).await;
 }

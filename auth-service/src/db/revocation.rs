@@ -1,0 +1,324 @@
+//! Revoked-before times (ours, never in Django's tables): logout-all records one per
+//! user, reuse detection one per token family. A token is revoked when its `iat`
+//! (whole seconds) is not later than the revocation time truncated to the second:
+//! a token issued in the very second of a revocation is revoked too (the safe side;
+//! its holder logs in again).
+//!
+//! # Why a rotation cannot outrun a revocation
+//!
+//! Listing a user's (a family's) tokens and blacklisting them cannot see a token a
+//! concurrent rotation has not inserted yet, so the revocation is also recorded as a
+//! time, and rotations and revocations of one subject are serialised:
+//!
+//! - every rotation, logout-all and family revocation is ONE write transaction
+//!   ([`write_transaction`]);
+//! - PostgreSQL: a rotation takes shared transaction-level advisory locks on its
+//!   user and on its family ([`lock`]), a revocation the exclusive lock on its user
+//!   (logout-all) or family (reuse detection), before it reads anything. Locks are
+//!   held to commit, so a rotation and a revocation of one subject never overlap.
+//!   Advisory rather than row locks: a family has no row of its own to lock (and its
+//!   members' rows appear as it rotates), and Django's own writes to `auth_user` are
+//!   never blocked. SQLite: `BEGIN IMMEDIATE` takes the database's one write lock at
+//!   the start, so write transactions run one at a time (and never deadlock upgrading
+//!   a read lock);
+//! - the revocation takes its time *after* acquiring its lock, and the rotation checks
+//!   the revocation times *after* acquiring its locks (READ COMMITTED: each statement
+//!   sees everything committed before it starts).
+//!
+//! So either the revocation commits first: the rotation, once it holds its locks,
+//! sees the revocation time, finds the old token's `iat` not later (the old token
+//! predates the revocation) and refuses; or the rotation commits first: its new
+//! token's `iat` (taken when the request began, before the rotation committed and so
+//! before the revocation read its clock) is not later than the revocation time, and
+//! its outstanding row is committed, so the revocation's listing blacklists it too.
+//! Either way no token of the subject minted before the revocation outlives it.
+//! Logins need no lock: a login whose clock read precedes the revocation's has an
+//! `iat` not later than it; one that follows it is a new session.
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+
+use super::DbConnection;
+use super::blacklist::listed_maybe;
+use super::schema::{
+    auth_user, tokenpair_family_revocation as family_revocation, tokenpair_token_family as family,
+    tokenpair_user_revocation as user_revocation,
+};
+use super::users::{User, UserIdField, UserKey};
+
+/// The message of a revoked token (401 `token_not_valid`, simplejwt's shape).
+pub const REVOKED: &str = "Token has been revoked";
+
+/// Whether a token issued at `iat` (seconds since the epoch; `None`: the token has no
+/// usable `iat`) is revoked by a revocation at `revoked_at`. A token without `iat`
+/// cannot show it is newer than a revocation, so any revocation revokes it.
+pub fn revoked(iat: Option<f64>, revoked_at: Option<NaiveDateTime>) -> bool {
+    let Some(revoked_at) = revoked_at else {
+        return false;
+    };
+    let second = revoked_at.and_utc().timestamp();
+    match iat {
+        Some(iat) => iat.floor() <= second as f64,
+        None => true,
+    }
+}
+
+/// The later of two revocation times.
+fn latest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {
+    a.max(b)
+}
+
+/// Now, at the microsecond precision both engines store.
+pub fn clock() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Run `work` in one write transaction: PostgreSQL's `BEGIN` (READ COMMITTED),
+/// SQLite's `BEGIN IMMEDIATE` (the write lock taken at once: two deferred
+/// transactions that both read and then write would fail to upgrade instead of
+/// waiting for each other). Committed when `work` returns `Ok`, rolled back otherwise.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if matches!(conn, DbConnection::Postgres(_)) {
+        return conn.transaction(work);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = work(conn);
+    let DbConnection::Sqlite(c) = conn else {
+        unreachable!("the engine of a connection does not change");
+    };
+    match outcome {
+        Ok(value) => {
+            if let Err(e) = AnsiTransactionManager::commit_transaction(c) {
+                // diesel's `transaction` does the same: a failed COMMIT leaves the
+                // transaction open; roll it back before reporting
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
+}
+
+/// What is locked (see the module documentation).
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    User(i32),
+    Family(&'a str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Rotations: any number at once.
+    Shared,
+    /// Revocations: alone.
+    Exclusive,
+}
+
+/// First keys of our advisory locks ("tp" + 1, 2), apart from other users of
+/// advisory locks on the database; a collision would only serialise more.
+const USER_LOCKS: i32 = 0x7470_0001;
+const FAMILY_LOCKS: i32 = 0x7470_0002;
+
+/// Take a transaction-level lock on `subject` (PostgreSQL; released at commit or
+/// rollback). SQLite needs none: [`write_transaction`] holds the write lock.
+pub fn lock(conn: &mut DbConnection, subject: Subject<'_>, mode: Mode) -> QueryResult<()> {
+    let DbConnection::Postgres(c) = conn else {
+        return Ok(());
+    };
+    let function = match mode {
+        Mode::Shared => "pg_advisory_xact_lock_shared",
+        Mode::Exclusive => "pg_advisory_xact_lock",
+    };
+    match subject {
+        Subject::User(id) => diesel::sql_query(format!("SELECT {function}($1, $2)"))
+            .bind::<Integer, _>(USER_LOCKS)
+            .bind::<Integer, _>(id)
+            .execute(c),
+        Subject::Family(family) => {
+            diesel::sql_query(format!("SELECT {function}($1, hashtext($2))"))
+                .bind::<Integer, _>(FAMILY_LOCKS)
+                .bind::<Text, _>(family)
+                .execute(c)
+        }
+    }
+    .map(drop)
+}
+
+/// Record that `subject`'s tokens issued up to `at` are revoked; a later revocation
+/// already recorded is kept. Call under the subject's exclusive [`lock`].
+pub fn record(conn: &mut DbConnection, subject: Subject<'_>, at: NaiveDateTime) -> QueryResult<()> {
+    let current = revoked_at(conn, subject)?;
+    match (subject, current) {
+        (_, Some(current)) if current >= at => Ok(()),
+        (Subject::User(id), Some(_)) => diesel::update(user_revocation::table.find(id))
+            .set(user_revocation::revoked_at.eq(at))
+            .execute(conn)
+            .map(drop),
+        (Subject::User(id), None) => diesel::insert_into(user_revocation::table)
+            .values((
+                user_revocation::user_id.eq(id),
+                user_revocation::revoked_at.eq(at),
+            ))
+            .execute(conn)
+            .map(drop),
+        (Subject::Family(name), Some(_)) => diesel::update(family_revocation::table.find(name))
+            .set(family_revocation::revoked_at.eq(at))
+            .execute(conn)
+            .map(drop),
+        (Subject::Family(name), None) => diesel::insert_into(family_revocation::table)
+            .values((
+                family_revocation::family.eq(name),
+                family_revocation::revoked_at.eq(at),
+            ))
+            .execute(conn)
+            .map(drop),
+    }
+}
+
+/// The revocation time recorded for `subject`.
+pub fn revoked_at(
+    conn: &mut DbConnection,
+    subject: Subject<'_>,
+) -> QueryResult<Option<NaiveDateTime>> {
+    match subject {
+        Subject::User(id) => user_revocation::table
+            .find(id)
+            .select(user_revocation::revoked_at)
+            .first(conn)
+            .optional(),
+        Subject::Family(name) => family_revocation::table
+            .find(name)
+            .select(family_revocation::revoked_at)
+            .first(conn)
+            .optional(),
+    }
+}
+
+/// The revocation time of the family a token (by jti) belongs to, as an expression.
+#[diesel::dsl::auto_type]
+fn family_revoked_at<'a>(jti: Option<&'a str>) -> _ {
+    family_revocation::table
+        .inner_join(family::table.on(family::family.eq(family_revocation::family)))
+        .filter(family::jti.nullable().eq(jti))
+        .select(family_revocation::revoked_at)
+        .single_value()
+}
+
+/// What the database says about a presented token.
+#[derive(Debug, Default)]
+pub struct Standing {
+    /// The user the token names (looked up when a key was given).
+    pub user: Option<User>,
+    /// Its jti is blacklisted.
+    pub blacklisted: bool,
+    /// The latest revocation time that applies: its user's, its family's.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// The user a token names (by `key`), whether its `jti` is blacklisted, and the
+/// revocation times of its user and its family: one round trip when the user exists.
+pub fn standing(
+    conn: &mut DbConnection,
+    field: UserIdField,
+    key: Option<&UserKey>,
+    jti: Option<&str>,
+) -> QueryResult<Standing> {
+    if let Some(key) = key {
+        let query = auth_user::table
+            .left_join(user_revocation::table.on(user_revocation::user_id.eq(auth_user::id)))
+            .select((
+                User::as_select(),
+                listed_maybe(jti),
+                user_revocation::revoked_at.nullable(),
+                family_revoked_at(jti),
+            ))
+            .order(auth_user::id)
+            .into_boxed();
+        // the same narrowing as `users::by_key`: a key of the wrong kind names nobody
+        let query = match (field, key) {
+            (UserIdField::Id, UserKey::Id(id)) => Some(query.filter(auth_user::id.eq(*id))),
+            (UserIdField::Username, UserKey::Text(name)) => {
+                Some(query.filter(auth_user::username.eq(name.clone())))
+            }
+            (UserIdField::Email, UserKey::Text(email)) => {
+                Some(query.filter(auth_user::email.eq(email.clone())))
+            }
+            _ => None,
+        };
+        if let Some(query) = query {
+            type Row = (User, bool, Option<NaiveDateTime>, Option<NaiveDateTime>);
+            if let Some((user, blacklisted, by_user, by_family)) =
+                query.first::<Row>(conn).optional()?
+            {
+                return Ok(Standing {
+                    user: Some(user),
+                    blacklisted,
+                    revoked_at: latest(by_user, by_family),
+                });
+            }
+        }
+    }
+    if jti.is_none() {
+        return Ok(Standing::default());
+    }
+    let (blacklisted, revoked_at) = diesel::select((listed_maybe(jti), family_revoked_at(jti)))
+        .get_result::<(bool, Option<NaiveDateTime>)>(conn)?;
+    Ok(Standing {
+        user: None,
+        blacklisted,
+        revoked_at,
+    })
+}
+
+/// Whether a token is revoked, checked inside a rotation (under its locks): the
+/// revocation times of its user and its family.
+pub fn revoked_now(
+    conn: &mut DbConnection,
+    iat: Option<f64>,
+    user_id: Option<i32>,
+    family: Option<&str>,
+) -> QueryResult<bool> {
+    let by_user = match user_id {
+        Some(id) => revoked_at(conn, Subject::User(id))?,
+        None => None,
+    };
+    let by_family = match family {
+        Some(name) => revoked_at(conn, Subject::Family(name))?,
+        None => None,
+    };
+    Ok(revoked(iat, latest(by_user, by_family)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Option<NaiveDateTime> {
+        Some(NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap())
+    }
+
+    #[test]
+    fn the_revocation_second_is_revoked_the_next_is_not() {
+        // 2023-11-14 22:13:20 UTC = 1_700_000_000
+        let revocation = at("2023-11-14 22:13:20.750");
+        assert!(revoked(Some(1_699_999_000.0), revocation));
+        assert!(revoked(Some(1_700_000_000.0), revocation), "same second");
+        assert!(revoked(Some(1_700_000_000.9), revocation), "fractional iat");
+        assert!(!revoked(Some(1_700_000_001.0), revocation));
+        assert!(revoked(None, revocation), "no iat: cannot be newer");
+        assert!(!revoked(None, None));
+        assert!(!revoked(Some(0.0), None));
+    }
+}
