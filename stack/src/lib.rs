@@ -2,8 +2,10 @@
 //! Both services on an embedded SQLite database (or `DATABASE_URL`), migrated,
 //! a demo user, a random signing key kept beside the database, loopback only.
 
+pub mod signing_key;
+
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
 use auth_service::db::users::{self, NewUser};
@@ -15,9 +17,6 @@ use shared::Settings;
 /// The tutorial's user, so the tutorial's curl session works as written.
 pub const DEMO_USERNAME: &str = "kyoko";
 pub const DEMO_PASSWORD: &str = "contrasenasegura";
-
-/// Django's `get_random_secret_key` alphabet.
-const KEY_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -74,7 +73,7 @@ impl Stack {
         let mut key_file = None;
         if env_value("SECRET_KEY").is_none() {
             let path = key_path(&target);
-            env.push(("SECRET_KEY".into(), load_or_create_key(&path)?));
+            env.push(("SECRET_KEY".into(), signing_key::load_or_create(&path)?));
             key_file = Some(path);
         }
         let config_path = options
@@ -95,6 +94,9 @@ impl Stack {
             env,
         )
         .map_err(|e| e.to_string())?;
+        if let Some(path) = &key_file {
+            signing_key::check_length(path, &settings)?;
+        }
         shared::telemetry::init(settings.tokenpair.log_format, &settings.tokenpair.log_level);
 
         let database = settings
@@ -219,42 +221,6 @@ fn key_path(target: &DatabaseTarget) -> PathBuf {
         Engine::Sqlite => PathBuf::from(format!("{}.secret-key", target.connect)),
         Engine::Postgres => PathBuf::from("tokenpair.secret-key"),
     }
-}
-
-/// The key kept from an earlier run, or a new random one written owner-only.
-fn load_or_create_key(path: &Path) -> Result<String, String> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        let key = existing.trim().to_owned();
-        if !key.is_empty() {
-            return Ok(key);
-        }
-    }
-    use rand::Rng;
-    let mut rng = rand::rng();
-    let key: String = (0..50)
-        .map(|_| char::from(KEY_ALPHABET[rng.random_range(0..KEY_ALPHABET.len())]))
-        .collect();
-    write_private(path, &key)
-        .map_err(|e| format!("cannot write the signing key to {}: {e}", path.display()))?;
-    Ok(key)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 /// Migrate, and add the demo user to an empty user table.

@@ -996,7 +996,14 @@ fn drift_is_caught() {
         ),
         (
             "refused by protected-service",
-            Box::new(|d| env_with(d, "protected-service", "SECRET_KEY", Some("another key"))),
+            Box::new(|d| {
+                env_with(
+                    d,
+                    "protected-service",
+                    "SECRET_KEY",
+                    Some("another key, long enough for HS256 to be accepted"),
+                )
+            }),
         ),
         (
             "LOG_FORMAT should be json",

@@ -6,6 +6,7 @@ pub mod blacklist;
 pub mod migrations;
 pub mod revocation;
 pub mod schema;
+mod sqlite_file;
 pub mod users;
 
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
@@ -79,9 +80,13 @@ impl DatabaseTarget {
             Engine::Postgres => {
                 DbConnection::Postgres(PgConnection::establish(&self.connect).map_err(unavailable)?)
             }
-            Engine::Sqlite => DbConnection::Sqlite(
-                SqliteConnection::establish(&self.connect).map_err(unavailable)?,
-            ),
+            Engine::Sqlite => {
+                sqlite_file::create_private(&self.connect)
+                    .map_err(|e| DbError::Unavailable(format!("{}: {e}", self.connect)))?;
+                DbConnection::Sqlite(
+                    SqliteConnection::establish(&self.connect).map_err(unavailable)?,
+                )
+            }
         };
         prepare(&mut conn).map_err(|e| DbError::Unavailable(e.to_string()))?;
         Ok(conn)

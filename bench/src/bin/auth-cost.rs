@@ -38,7 +38,7 @@ fn main() {
     {
         iterations = n.parse().unwrap_or(iterations);
     }
-    let key = "auth-cost-signing-key";
+    let key = "auth-cost-signing-key-0123456789abcdef";
     let mut jwt = JwtSettings::with_signing_key(key);
     jwt.access_token_lifetime = Duration::from_secs(3600);
     let signer = TokenBackend::for_signing(jwt.clone()).expect("signing backend");
@@ -46,8 +46,10 @@ fn main() {
         .encode(&signer.for_user(TokenClass::Access, "1", None, now()))
         .expect("token");
     let forged = {
-        let other = TokenBackend::for_signing(JwtSettings::with_signing_key("another-key"))
-            .expect("other backend");
+        let other = TokenBackend::for_signing(JwtSettings::with_signing_key(
+            "another-key-0123456789abcdef-0123456789",
+        ))
+        .expect("other backend");
         other
             .encode(&other.for_user(TokenClass::Access, "1", None, now()))
             .expect("token")

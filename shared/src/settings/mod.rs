@@ -16,6 +16,7 @@
 //! `values.rs`; unknown `SIMPLE_JWT` names only warn (simplejwt ignores them), unknown names
 //! anywhere else are errors.
 
+mod keys;
 mod secret;
 mod security;
 mod simplejwt;
@@ -23,6 +24,7 @@ mod tokenpair;
 mod values;
 
 pub use ipnet::IpNet;
+pub use keys::{KeyRules, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes, require_rsa_bits};
 pub use secret::Secret;
 pub use security::Rate;
 
@@ -107,6 +109,8 @@ pub struct JwtSettings {
     pub check_revoke_token: bool,
     pub revoke_token_claim: String,
     pub check_user_is_active: bool,
+    /// Not simplejwt's: where the HMAC key came from and whether a short one is allowed.
+    pub key_rules: KeyRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +287,9 @@ impl Settings {
                 Err(msg) => return Err(SettingsError(format!("{at}: {msg}"))),
             }
         }
+        // Refused (unless allowed) where the keys are decoded, for `check` and `serve` alike.
+        jwt.key_rules.allow_weak_key = tokenpair.allow_weak_key;
+        warnings.extend(jwt.weak_key_warning());
 
         Ok(Settings {
             database_url,

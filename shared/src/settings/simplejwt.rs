@@ -2,7 +2,7 @@
 //! simplejwt makes at start-up, plus the ones it leaves to the first request.
 
 use super::values::{self, Parsed};
-use super::{Audience, JwtSettings, Secret, SettingsError, TokenClass};
+use super::{Audience, JwtSettings, KeyRules, Secret, SettingsError, TokenClass};
 use config::ValueKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use std::str::FromStr;
@@ -155,6 +155,7 @@ impl JwtSettings {
             check_revoke_token: false,
             revoke_token_claim: "hash_password".to_owned(),
             check_user_is_active: true,
+            key_rules: KeyRules::default(),
         }
     }
 
@@ -257,6 +258,7 @@ impl JwtSettings {
             && let Some(secret_key) = secret_key
         {
             self.signing_key = secret_key.clone();
+            self.key_rules.hmac_key_setting = "SECRET_KEY";
         }
         // A missing key is reported by whoever signs or verifies (require_*_key):
         // commands such as `migrate` need none.

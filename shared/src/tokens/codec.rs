@@ -9,14 +9,16 @@ use base64::alphabet::URL_SAFE;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use jsonwebtoken::crypto::{self, JwtVerifier, rust_crypto::DEFAULT_PROVIDER};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+use rsa::traits::PublicKeyParts;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::settings::{JwtSettings, SettingsError};
+use crate::settings::{JwtSettings, SettingsError, require_rsa_bits};
 
 /// A token payload: claims in insertion order, as simplejwt keeps them.
 pub type Payload = Map<String, Value>;
@@ -224,6 +226,8 @@ fn is_hmac(algorithm: Algorithm) -> bool {
     )
 }
 
+/// The HMAC key is checked where it is decoded for verifying (`decoding_key`), which both
+/// services go through; RSA keys are checked here and there, each under its own setting.
 fn encoding_key(jwt: &JwtSettings) -> Result<EncodingKey, SettingsError> {
     let key = jwt.signing_key.expose().as_bytes();
     let parsed = match jwt.algorithm {
@@ -232,16 +236,25 @@ fn encoding_key(jwt: &JwtSettings) -> Result<EncodingKey, SettingsError> {
         Algorithm::EdDSA => EncodingKey::from_ed_pem(key),
         _ => EncodingKey::from_rsa_pem(key),
     };
-    parsed.map_err(|e| {
+    let not_a_key = |e: &dyn std::fmt::Display| {
         SettingsError(format!(
             "SIMPLE_JWT.SIGNING_KEY: not a PEM private key for {}: {e}",
             algorithm_name(jwt.algorithm)
         ))
-    })
+    };
+    let key = parsed.map_err(|e| not_a_key(&e))?;
+    if key.family() == AlgorithmFamily::Rsa {
+        // jsonwebtoken keeps the PKCS#1 DER of the key, whichever PEM form it came in.
+        let private =
+            rsa::RsaPrivateKey::from_pkcs1_der(key.as_bytes()).map_err(|e| not_a_key(&e))?;
+        require_rsa_bits("SIMPLE_JWT.SIGNING_KEY", jwt.algorithm, private.n().bits())?;
+    }
+    Ok(key)
 }
 
 fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsError> {
     if is_hmac(jwt.algorithm) {
+        jwt.require_strong_hmac_key()?;
         return Ok(DecodingKey::from_secret(
             jwt.signing_key.expose().as_bytes(),
         ));
@@ -252,12 +265,22 @@ fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsError> {
         Algorithm::EdDSA => DecodingKey::from_ed_pem(key),
         _ => DecodingKey::from_rsa_pem(key),
     };
-    parsed.map_err(|e| {
+    let not_a_key = |e: &dyn std::fmt::Display| {
         SettingsError(format!(
             "SIMPLE_JWT.VERIFYING_KEY: not a PEM public key for {}: {e}",
             algorithm_name(jwt.algorithm)
         ))
-    })
+    };
+    let key = parsed.map_err(|e| not_a_key(&e))?;
+    if let DecodingKeyKind::SecretOrDer(der) = key.kind()
+        && key.family() == AlgorithmFamily::Rsa
+    {
+        // Parsed as the verifier will parse it on every request: a key it cannot read is
+        // better refused now than answered with "Token is invalid" for everyone.
+        let public = rsa::RsaPublicKey::from_pkcs1_der(der).map_err(|e| not_a_key(&e))?;
+        require_rsa_bits("SIMPLE_JWT.VERIFYING_KEY", jwt.algorithm, public.n().bits())?;
+    }
+    Ok(key)
 }
 
 /// Compact JSON with every non-ASCII character escaped as `\uXXXX`, as
@@ -338,7 +361,9 @@ mod tests {
 
     #[test]
     fn rejects_other_keys_algorithms_and_garbage() {
-        let other = codec("another-key").encode(&spec_payload()).unwrap();
+        let other = codec("another-key-of-at-least-thirty-two-bytes")
+            .encode(&spec_payload())
+            .unwrap();
         let ours = codec(SPEC_KEY);
         assert_eq!(ours.decode(other.as_bytes()), Err(DecodeError::Signature));
         assert_eq!(ours.decode(b"garbage"), Err(DecodeError::Segments));
@@ -357,6 +382,8 @@ mod tests {
         assert_eq!(ours.decode(none.as_bytes()), Err(DecodeError::Algorithm));
         let mut hs512 = JwtSettings::with_signing_key(SPEC_KEY);
         hs512.algorithm = Algorithm::HS512;
+        // 44 bytes: short for HS512, which does not matter to this test.
+        hs512.key_rules.allow_weak_key = true;
         let hs512 = Codec::for_signing(&hs512)
             .unwrap()
             .encode(&spec_payload())
@@ -413,6 +440,101 @@ mod tests {
         assert_eq!(
             ours.decode(format!("{input}.{sig}").as_bytes()),
             Err(DecodeError::Payload)
+        );
+    }
+
+    const RSA1024: &str = include_str!("testdata/rsa1024.pem");
+    const RSA1024_PUB: &str = include_str!("testdata/rsa1024.pub.pem");
+    const RSA1024_PKCS1: &str = include_str!("testdata/rsa1024.pkcs1.pem");
+    const RSA1024_PKCS1_PUB: &str = include_str!("testdata/rsa1024.pkcs1.pub.pem");
+    const RSA2048: &str = include_str!("testdata/rsa2048.pem");
+    const RSA2048_PUB: &str = include_str!("testdata/rsa2048.pub.pem");
+
+    fn rsa(algorithm: Algorithm, private: &str, public: &str) -> JwtSettings {
+        let mut jwt = JwtSettings::with_signing_key(private);
+        jwt.algorithm = algorithm;
+        jwt.verifying_key = Some(public.to_owned());
+        jwt
+    }
+
+    #[test]
+    fn rsa_keys_below_2048_bits_are_refused_for_signing_and_verifying() {
+        for algorithm in [Algorithm::RS256, Algorithm::PS512] {
+            let good = rsa(algorithm, RSA2048, RSA2048_PUB);
+            let signer = Codec::for_signing(&good).expect("2048-bit pair");
+            let token = signer.encode(&spec_payload()).unwrap();
+            assert!(
+                Codec::for_verifying(&good)
+                    .unwrap()
+                    .decode(token.as_bytes())
+                    .is_ok()
+            );
+
+            for private in [RSA1024, RSA1024_PKCS1] {
+                let message = Codec::for_signing(&rsa(algorithm, private, RSA2048_PUB))
+                    .unwrap_err()
+                    .0;
+                assert!(
+                    message.starts_with(&format!(
+                        "SIMPLE_JWT.SIGNING_KEY: a 1024-bit RSA key is too small for \
+                         {algorithm:?} (at least 2048)"
+                    )),
+                    "{message}"
+                );
+                assert_eq!(message.lines().count(), 1);
+            }
+            for public in [RSA1024_PUB, RSA1024_PKCS1_PUB] {
+                let weak = rsa(algorithm, "", public);
+                let message = Codec::for_verifying(&weak).unwrap_err().0;
+                assert!(
+                    message.starts_with(
+                        "SIMPLE_JWT.VERIFYING_KEY: a 1024-bit RSA key is too small for"
+                    ),
+                    "{message}"
+                );
+                let message = Codec::for_signing(&rsa(algorithm, RSA2048, public))
+                    .unwrap_err()
+                    .0;
+                assert!(
+                    message.starts_with("SIMPLE_JWT.VERIFYING_KEY: a 1024"),
+                    "{message}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_pem_that_is_not_an_rsa_key_is_named() {
+        let broken = rsa(
+            Algorithm::RS256,
+            RSA2048,
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        );
+        let message = Codec::for_verifying(&broken).unwrap_err().0;
+        assert!(
+            message.starts_with("SIMPLE_JWT.VERIFYING_KEY: not a PEM public key for RS256"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn short_hmac_keys_are_refused_by_signers_and_verifiers_alike() {
+        let mut jwt = JwtSettings::with_signing_key("k".repeat(31).as_str());
+        for build in [Codec::for_signing, Codec::for_verifying] {
+            let message = build(&jwt).unwrap_err().0;
+            assert!(
+                message.starts_with("SIMPLE_JWT.SIGNING_KEY: 31 bytes is too short for HS256"),
+                "{message}"
+            );
+        }
+        jwt.key_rules.allow_weak_key = true;
+        let signer = Codec::for_signing(&jwt).expect("allowed");
+        let token = signer.encode(&spec_payload()).unwrap();
+        assert!(
+            Codec::for_verifying(&jwt)
+                .unwrap()
+                .decode(token.as_bytes())
+                .is_ok()
         );
     }
 

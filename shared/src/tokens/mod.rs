@@ -305,8 +305,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const TEST_KEY: &str = "tokens-unit-test-key-0123456789abcdef";
+
     fn backend() -> TokenBackend {
-        TokenBackend::for_signing(JwtSettings::with_signing_key("secret-key")).unwrap()
+        TokenBackend::for_signing(JwtSettings::with_signing_key(TEST_KEY)).unwrap()
     }
 
     fn obj(v: Value) -> Payload {
@@ -433,7 +435,7 @@ mod tests {
 
     #[test]
     fn audience_and_issuer_are_appended_and_required() {
-        let mut jwt = JwtSettings::with_signing_key("secret-key");
+        let mut jwt = JwtSettings::with_signing_key(TEST_KEY);
         jwt.audience = Some(crate::settings::Audience::One("svc".into()));
         jwt.issuer = Some("tokenpair".into());
         let b = TokenBackend::for_signing(jwt).unwrap();

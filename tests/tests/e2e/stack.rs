@@ -79,7 +79,7 @@ async fn printed_curl_session_works_unchanged(ctx: Arc<Ctx>) {
     if ctx.backend() == Backend::Sqlite {
         let key_file = format!("{}.secret-key", ctx.db.url.trim_start_matches("sqlite://"));
         let key = std::fs::read_to_string(&key_file).expect("key kept beside the database");
-        assert_eq!(key.len(), 50);
+        assert_eq!(key.len(), tokenpair::signing_key::GENERATED_KEY_CHARS);
         let mut again = Stack::start(&options(), env).await.expect("second start");
         assert_eq!(again.demo_user(), DemoUser::Existing);
         assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);

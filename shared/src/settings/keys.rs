@@ -1,0 +1,251 @@
+//! How strong a signing key must be. HMAC keys at least as long as the hash output
+//! (RFC 7518 §3.2: 32, 48, 64 bytes for HS256/384/512), RSA keys at least 2048 bits
+//! (RFC 7518 §3.3). The codec applies these rules where it turns settings into keys, so
+//! that neither service can sign or verify with a weak key; the settings loader uses the
+//! same rule to warn when `TOKENPAIR.ALLOW_WEAK_KEY` lets a short HMAC key through.
+
+use jsonwebtoken::Algorithm;
+
+use super::{JwtSettings, SettingsError};
+
+/// What the error and the warning suggest: 48 random bytes, written as 64 base64
+/// characters, long enough for every HMAC algorithm.
+pub const MAKE_HMAC_KEY: &str = "openssl rand -base64 48";
+
+/// RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used".
+pub const MIN_RSA_BITS: usize = 2048;
+
+const MAKE_RSA_KEY: &str = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072";
+
+/// Not simplejwt settings: what the key rules need to know about where the key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyRules {
+    /// The setting that holds the HMAC key in use, as messages name it: `SECRET_KEY` when
+    /// `SIMPLE_JWT.SIGNING_KEY` is unset (simplejwt's default), else `SIMPLE_JWT.SIGNING_KEY`.
+    pub hmac_key_setting: &'static str,
+    /// `TOKENPAIR.ALLOW_WEAK_KEY`: a Django site's shorter `SECRET_KEY` is accepted (with a
+    /// warning) so that both can keep sharing it.
+    pub allow_weak_key: bool,
+}
+
+impl Default for KeyRules {
+    fn default() -> Self {
+        Self {
+            hmac_key_setting: "SIMPLE_JWT.SIGNING_KEY",
+            allow_weak_key: false,
+        }
+    }
+}
+
+/// The hash output size of an HMAC algorithm, the shortest key RFC 7518 §3.2 allows.
+pub fn min_hmac_key_bytes(algorithm: Algorithm) -> Option<usize> {
+    match algorithm {
+        Algorithm::HS256 => Some(32),
+        Algorithm::HS384 => Some(48),
+        Algorithm::HS512 => Some(64),
+        _ => None,
+    }
+}
+
+/// An HMAC key shorter than its algorithm needs. Only its length is kept: nothing here can
+/// put the key itself in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortKey {
+    pub setting: &'static str,
+    pub algorithm: Algorithm,
+    pub bytes: usize,
+    pub needed: usize,
+}
+
+impl ShortKey {
+    /// `SECRET_KEY: 9 bytes is too short for HS256 (at least 32)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} bytes is too short for {:?} (at least {})",
+            self.setting, self.bytes, self.algorithm, self.needed
+        )
+    }
+}
+
+impl JwtSettings {
+    /// The HMAC key in use, when it is shorter than the hash output. The key is used as its
+    /// UTF-8 bytes (as PyJWT does), so that is what is counted. An empty key is not "short":
+    /// it is missing, which `require_signing_key` reports.
+    pub fn short_hmac_key(&self) -> Option<ShortKey> {
+        let needed = min_hmac_key_bytes(self.algorithm)?;
+        let bytes = self.signing_key.expose().len();
+        (bytes > 0 && bytes < needed).then_some(ShortKey {
+            setting: self.key_rules.hmac_key_setting,
+            algorithm: self.algorithm,
+            bytes,
+            needed,
+        })
+    }
+
+    /// Refuses a short HMAC key unless `TOKENPAIR.ALLOW_WEAK_KEY` is on.
+    pub fn require_strong_hmac_key(&self) -> Result<(), SettingsError> {
+        match self.short_hmac_key() {
+            Some(short) if !self.key_rules.allow_weak_key => Err(SettingsError(format!(
+                "{}; make one with: {MAKE_HMAC_KEY} (TOKENPAIR__ALLOW_WEAK_KEY=true accepts a \
+                 shorter key shared with a Django site)",
+                short.describe()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// What to log at start-up when a short HMAC key is let through.
+    pub(super) fn weak_key_warning(&self) -> Option<String> {
+        let short = self.short_hmac_key()?;
+        self.key_rules.allow_weak_key.then(|| {
+            format!(
+                "{}, accepted because TOKENPAIR.ALLOW_WEAK_KEY is on: replace it with one from \
+                 `{MAKE_HMAC_KEY}` when the sites sharing it can change",
+                short.describe()
+            )
+        })
+    }
+}
+
+/// Refuses an RSA key (RS*/PS*) whose modulus is below 2048 bits; `setting` is
+/// `SIMPLE_JWT.SIGNING_KEY` or `SIMPLE_JWT.VERIFYING_KEY`.
+pub fn require_rsa_bits(
+    setting: &str,
+    algorithm: Algorithm,
+    bits: usize,
+) -> Result<(), SettingsError> {
+    if bits >= MIN_RSA_BITS {
+        return Ok(());
+    }
+    Err(SettingsError(format!(
+        "{setting}: a {bits}-bit RSA key is too small for {algorithm:?} (at least {MIN_RSA_BITS}); \
+         make a new key pair with: {MAKE_RSA_KEY}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(algorithm: Algorithm, bytes: usize) -> JwtSettings {
+        let mut jwt = JwtSettings::with_signing_key(&"k".repeat(bytes));
+        jwt.algorithm = algorithm;
+        jwt
+    }
+
+    #[test]
+    fn hmac_keys_need_the_hash_size_at_each_boundary() {
+        for (algorithm, needed) in [
+            (Algorithm::HS256, 32),
+            (Algorithm::HS384, 48),
+            (Algorithm::HS512, 64),
+        ] {
+            let short = jwt(algorithm, needed - 1);
+            let message = short.require_strong_hmac_key().unwrap_err().0;
+            assert_eq!(
+                message,
+                format!(
+                    "SIMPLE_JWT.SIGNING_KEY: {} bytes is too short for {algorithm:?} (at least \
+                     {needed}); make one with: openssl rand -base64 48 \
+                     (TOKENPAIR__ALLOW_WEAK_KEY=true accepts a shorter key shared with a Django \
+                     site)",
+                    needed - 1
+                )
+            );
+            assert_eq!(message.lines().count(), 1);
+            assert!(jwt(algorithm, needed).require_strong_hmac_key().is_ok());
+            assert!(jwt(algorithm, needed).short_hmac_key().is_none());
+        }
+    }
+
+    #[test]
+    fn bytes_are_counted_not_characters() {
+        // 11 characters, 33 bytes: what PyJWT hashes.
+        let mut wide = JwtSettings::with_signing_key(&"日".repeat(11));
+        assert!(wide.require_strong_hmac_key().is_ok());
+        wide.signing_key = "日".repeat(10).into();
+        assert_eq!(wide.short_hmac_key().map(|s| s.bytes), Some(30));
+    }
+
+    #[test]
+    fn allow_weak_key_turns_the_refusal_into_a_warning() {
+        let mut weak = jwt(Algorithm::HS256, 9);
+        weak.key_rules.hmac_key_setting = "SECRET_KEY";
+        assert!(weak.weak_key_warning().is_none());
+        assert!(
+            weak.require_strong_hmac_key()
+                .unwrap_err()
+                .0
+                .starts_with("SECRET_KEY: 9 bytes is too short for HS256 (at least 32); ")
+        );
+        weak.key_rules.allow_weak_key = true;
+        assert!(weak.require_strong_hmac_key().is_ok());
+        let warning = weak.weak_key_warning().unwrap();
+        assert!(
+            warning.starts_with("SECRET_KEY: 9 bytes is too short for HS256"),
+            "{warning}"
+        );
+        assert!(!warning.contains("kkkkkkkkk"), "{warning}");
+        // a good key gives no warning, allowed or not
+        let mut good = jwt(Algorithm::HS256, 32);
+        good.key_rules.allow_weak_key = true;
+        assert!(good.weak_key_warning().is_none());
+    }
+
+    #[test]
+    fn the_loader_names_the_key_in_use_and_warns_only_when_allowed() {
+        let load = |pairs: &[(&str, &str)]| {
+            super::super::Settings::from_sources(
+                None,
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )
+            .unwrap()
+        };
+        let django = load(&[("SECRET_KEY", "short-key")]);
+        assert_eq!(django.jwt.short_hmac_key().unwrap().setting, "SECRET_KEY");
+        assert!(django.warnings.is_empty(), "{:?}", django.warnings);
+        let long = "s".repeat(64);
+        let own = load(&[
+            ("SECRET_KEY", long.as_str()),
+            ("SIMPLE_JWT__SIGNING_KEY", "short"),
+        ]);
+        let short = own.jwt.short_hmac_key().unwrap();
+        assert_eq!((short.setting, short.bytes), ("SIMPLE_JWT.SIGNING_KEY", 5));
+        let allowed = load(&[
+            ("SECRET_KEY", "short-key"),
+            ("TOKENPAIR__ALLOW_WEAK_KEY", "true"),
+        ]);
+        assert!(allowed.jwt.require_strong_hmac_key().is_ok());
+        assert_eq!(allowed.warnings.len(), 1);
+        assert!(
+            allowed.warnings[0].starts_with("SECRET_KEY: 9 bytes is too short for HS256"),
+            "{:?}",
+            allowed.warnings
+        );
+        assert!(!allowed.warnings[0].contains("short-key"));
+    }
+
+    #[test]
+    fn only_hmac_keys_have_a_length_rule_and_empty_is_missing() {
+        assert!(jwt(Algorithm::RS256, 5).short_hmac_key().is_none());
+        assert!(jwt(Algorithm::HS256, 0).short_hmac_key().is_none());
+    }
+
+    #[test]
+    fn rsa_needs_2048_bits() {
+        let message = require_rsa_bits("SIMPLE_JWT.VERIFYING_KEY", Algorithm::PS256, 1024)
+            .unwrap_err()
+            .0;
+        assert!(
+            message.starts_with(
+                "SIMPLE_JWT.VERIFYING_KEY: a 1024-bit RSA key is too small for PS256 (at least \
+                 2048); make a new key pair with: openssl genpkey"
+            ),
+            "{message}"
+        );
+        assert!(require_rsa_bits("SIMPLE_JWT.SIGNING_KEY", Algorithm::RS256, 2047).is_err());
+        assert!(require_rsa_bits("SIMPLE_JWT.SIGNING_KEY", Algorithm::RS256, 2048).is_ok());
+    }
+}
