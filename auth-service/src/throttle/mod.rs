@@ -143,8 +143,10 @@ impl LoginThrottle {
         if hit.hits <= i64::from(bucket.rate.count) {
             return Ok(Ok(()));
         }
+        // Concurrent checks (or replicas' clocks) may read `now` in another order than their
+        // upserts ran: never announce more than one period.
         Ok(Err(Throttled {
-            wait_secs: wait_secs(hit.window_end_ms - now),
+            wait_secs: wait_secs((hit.window_end_ms - now).min(period)),
         }))
     }
 }
