@@ -217,10 +217,7 @@ mod tests {
         let trusted = ["10.0.0.0/8"];
         // an over-long entry is malformed, and stops the walk before anything left of it
         let long = format!("203.0.113.5, {}", "1".repeat(100_000));
-        assert_eq!(
-            resolve_with("10.0.0.1", &[&long], &trusted),
-            ip("10.0.0.1")
-        );
+        assert_eq!(resolve_with("10.0.0.1", &[&long], &trusted), ip("10.0.0.1"));
         // a chain of trusted proxies longer than MAX_HOPS ends at the last one read
         let mut chain: Vec<String> = vec!["203.0.113.5".into()];
         chain.extend((0..100).map(|i| format!("10.0.{}.{}", i / 250, i % 250 + 1)));

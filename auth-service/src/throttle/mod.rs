@@ -132,10 +132,16 @@ impl LoginThrottle {
         let now = now_ms();
         let period = i64::try_from(bucket.rate.period.as_millis()).unwrap_or(i64::MAX / 4);
         let hit = store::hit(conn, &bucket.key, now, period)?;
-        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0 {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY)
+        {
             // A failed prune changes no decision; the next one catches up.
             match store::prune(conn, now) {
-                Ok(n) if n > 0 => tracing::debug!(rows = n, "login throttle: ended windows deleted"),
+                Ok(n) if n > 0 => {
+                    tracing::debug!(rows = n, "login throttle: ended windows deleted")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "login throttle: pruning failed"),
             }
@@ -207,10 +213,7 @@ fn bucket_key(scope: Scope<'_>, client: IpAddr) -> String {
         }
     }
     hash.update(network(client).to_string().as_bytes());
-    hash.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What one client is: an IPv4 address, or an IPv6 /64 (the smallest block a site gets: one
@@ -248,7 +251,10 @@ mod tests {
         let a = bucket_key(Scope::User("alice"), ip("203.0.113.5"));
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_eq!(bucket_key(Scope::User(&"x".repeat(100_000)), ip("::1")).len(), 64);
+        assert_eq!(
+            bucket_key(Scope::User(&"x".repeat(100_000)), ip("::1")).len(),
+            64
+        );
         for other in [
             bucket_key(Scope::User("alice"), ip("203.0.113.6")),
             bucket_key(Scope::User("alicf"), ip("203.0.113.5")),

@@ -52,13 +52,9 @@ pub fn clear(conn: &mut DbConnection, bucket: &str) -> QueryResult<usize> {
 /// Takes back one event that turned out not to be one (the hashing queue was full: the
 /// password was never checked, so it is no failed guess).
 pub fn undo(conn: &mut DbConnection, bucket: &str) -> QueryResult<usize> {
-    diesel::update(
-        throttle::table
-            .find(bucket)
-            .filter(throttle::hits.gt(0)),
-    )
-    .set(throttle::hits.eq(throttle::hits - 1))
-    .execute(conn)
+    diesel::update(throttle::table.find(bucket).filter(throttle::hits.gt(0)))
+        .set(throttle::hits.eq(throttle::hits - 1))
+        .execute(conn)
 }
 
 /// Deletes every bucket whose window has ended: such a row counts nothing any more (the next

@@ -59,7 +59,15 @@ async fn login(
 
 /// A login to `app`'s auth-service from `client`.
 async fn from(app: &TestApp, client: &str, username: &str, password: &str) -> Answer {
-    login(&app.client, &app.auth, PAIR, Some(client), username, password).await
+    login(
+        &app.client,
+        &app.auth,
+        PAIR,
+        Some(client),
+        username,
+        password,
+    )
+    .await
 }
 
 /// DRF's 429: exact body, `Retry-After` equal to the body's N (1 ≤ N ≤ `period`), the token
@@ -76,9 +84,7 @@ fn assert_throttled(answer: &Answer, period: u64) -> u64 {
     let unit = if wait == 1 { "second" } else { "seconds" };
     answer.assert(
         429,
-        &format!(
-            r#"{{"detail":"Request was throttled. Expected available in {wait} {unit}."}}"#
-        ),
+        &format!(r#"{{"detail":"Request was throttled. Expected available in {wait} {unit}."}}"#),
     );
     assert_eq!(answer.header("content-type"), Some("application/json"));
     assert_eq!(answer.header("allow"), Some("POST, OPTIONS"));
@@ -97,7 +103,8 @@ async fn logins(http: &Client, base: &str, outcome: &str) -> u64 {
         .text()
         .await
         .expect("metrics body");
-    let prefix = format!(r#"tokenpair_logins_total{{outcome="{outcome}",service="auth-service"}} "#);
+    let prefix =
+        format!(r#"tokenpair_logins_total{{outcome="{outcome}",service="auth-service"}} "#);
     text.lines()
         .find_map(|line| line.strip_prefix(&prefix))
         .map_or(0, |n| n.parse().expect("a count"))
@@ -116,7 +123,9 @@ async fn failed_logins_per_username_and_ip_are_limited(ctx: Arc<Ctx>) {
     app.create_user("bob", "pw-bob-1");
     let attacker = "203.0.113.1";
     for _ in 0..3 {
-        from(&app, attacker, "alice", "wrong").await.assert_401(NO_ACCOUNT);
+        from(&app, attacker, "alice", "wrong")
+            .await
+            .assert_401(NO_ACCOUNT);
     }
     assert_throttled(&from(&app, attacker, "alice", "wrong").await, 60);
     // the right password changes nothing: it is never checked
@@ -132,11 +141,15 @@ async fn failed_logins_per_username_and_ip_are_limited(ctx: Arc<Ctx>) {
     .await;
     assert_throttled(&sliding, 60);
     // other usernames from the same address have their own budget
-    from(&app, attacker, "bob", "wrong").await.assert_401(NO_ACCOUNT);
+    from(&app, attacker, "bob", "wrong")
+        .await
+        .assert_401(NO_ACCOUNT);
     assert_eq!(from(&app, attacker, "bob", "pw-bob-1").await.status, 200);
     // and alice herself, from elsewhere, logs in
     assert_eq!(
-        from(&app, "203.0.113.2", "alice", "pw-alice-1").await.status,
+        from(&app, "203.0.113.2", "alice", "pw-alice-1")
+            .await
+            .status,
         200
     );
     let http = &app.client;
@@ -205,7 +218,11 @@ async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
     // With no queue, a hash is taken only by a thread already waiting: wait for it to start.
     let mut ready = false;
     for n in 0..100 {
-        if from(&app, "192.0.2.3", &format!("warm-up-{n}"), "x").await.status == 401 {
+        if from(&app, "192.0.2.3", &format!("warm-up-{n}"), "x")
+            .await
+            .status
+            == 401
+        {
             ready = true;
             break;
         }
@@ -213,7 +230,9 @@ async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
     }
     assert!(ready, "the hashing thread never started");
     for _ in 0..2 {
-        from(&app, attacker, "alice", "wrong").await.assert_401(NO_ACCOUNT);
+        from(&app, attacker, "alice", "wrong")
+            .await
+            .assert_401(NO_ACCOUNT);
     }
     // alice's hash becomes the costly one: checking it occupies the only thread for seconds
     auth_service::db::users::set_password(&mut app.db.connect(), id, &slow).expect("set hash");
@@ -256,7 +275,9 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     let crowd = "203.0.113.9";
     // successes, failures and broken bodies all count
     assert_eq!(from(&app, crowd, "alice", "pw-alice-1").await.status, 200);
-    from(&app, crowd, "mallory", "guess").await.assert_401(NO_ACCOUNT);
+    from(&app, crowd, "mallory", "guess")
+        .await
+        .assert_401(NO_ACCOUNT);
     let broken = |path: &'static str| {
         app.client
             .post(format!("{}{path}", app.auth))
@@ -268,7 +289,10 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     assert_eq!(parse_error.status, 400, "{parse_error:?}");
     // the fourth: throttled before its body is parsed, on both login views
     assert_throttled(&Answer::read(broken(PAIR).send().await.unwrap()).await, 60);
-    assert_throttled(&Answer::read(broken(SLIDING).send().await.unwrap()).await, 60);
+    assert_throttled(
+        &Answer::read(broken(SLIDING).send().await.unwrap()).await,
+        60,
+    );
     assert_throttled(&from(&app, crowd, "alice", "pw-alice-1").await, 60);
     // content negotiation comes first, as in DRF's initial()
     let not_acceptable = Answer::read(
@@ -294,7 +318,9 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     assert_eq!(refresh.status, 401, "{refresh:?}");
     // another address has its own budget
     assert_eq!(
-        from(&app, "203.0.113.10", "alice", "pw-alice-1").await.status,
+        from(&app, "203.0.113.10", "alice", "pw-alice-1")
+            .await
+            .status,
         200
     );
 }
@@ -306,8 +332,12 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored(ctx: Arc<Ctx>) {
         ("TOKENPAIR__TRUSTED_PROXIES", "10.0.0.0/8, ::1/128"),
     ]);
     app.create_user("alice", "pw-alice-1");
-    from(&app, "203.0.113.1", "alice", "x").await.assert_401(NO_ACCOUNT);
-    from(&app, "203.0.113.2", "alice", "x").await.assert_401(NO_ACCOUNT);
+    from(&app, "203.0.113.1", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    from(&app, "203.0.113.2", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
     // a fresh spoofed address does not buy a fresh budget: the peer is the client
     assert_throttled(&from(&app, "203.0.113.3", "alice", "x").await, 60);
     let plain = app
