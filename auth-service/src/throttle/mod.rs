@@ -173,7 +173,9 @@ pub async fn check_ip(state: &AppState, client: IpAddr) -> Result<(), AuthError>
 /// The 429 for a throttled attempt, counted as `tokenpair_logins_total{outcome="throttled"}`.
 pub fn refused(state: &AppState, throttled: Throttled) -> AuthError {
     state.logins.with_label_values(&["throttled"]).inc();
-    tracing::info!(wait = throttled.wait_secs, "login throttled");
+    // debug, not info: a flood of throttled attempts must not become a flood of log lines
+    // (the request log and the metric already count them)
+    tracing::debug!(wait = throttled.wait_secs, "login throttled");
     AuthError::Api(throttled.into())
 }
 
