@@ -12,6 +12,7 @@ pub mod request_user;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod throttle;
 pub mod token_user;
 
 pub use django_hashers as hashers;

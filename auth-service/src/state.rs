@@ -12,6 +12,7 @@ use crate::db::users::UserIdField;
 use crate::db::{DatabaseTarget, Db};
 use crate::hash_pool::HashPool;
 use crate::hashers::{HasherConfig, HasherKind};
+use crate::throttle::LoginThrottle;
 
 /// Why the service cannot start: one line, naming the setting or resource.
 #[derive(Debug, thiserror::Error)]
@@ -33,13 +34,14 @@ impl From<std::io::Error> for StartupError {
 pub struct AppState {
     pub settings: Settings,
     pub metrics: actix_web::web::Data<Metrics>,
-    /// `tokenpair_logins_total{outcome="success"|"failure"|"busy"}`.
+    /// `tokenpair_logins_total{outcome="success"|"failure"|"busy"|"throttled"}`.
     pub logins: IntCounterVec,
     pub tokens: Arc<TokenBackend>,
     pub db: Db,
     pub hashing: HashPool,
     pub hasher: HasherConfig,
     pub user_id_field: UserIdField,
+    pub throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             db: Db::new(pool),
             hasher,
             user_id_field,
+            throttle: Arc::new(LoginThrottle::new(tp)),
             settings,
         })
     }

@@ -149,6 +149,19 @@ impl ApiError {
         err
     }
 
+    /// 429 in DRF's `Throttled` shape: `Request was throttled. Expected available in N
+    /// seconds.` (`1 second.` in the singular) and `Retry-After: N`, N the wait rounded up.
+    /// Like DRF's handler, a wait of 0 sends no `Retry-After`.
+    pub fn throttled(wait_secs: u32) -> Self {
+        let unit = if wait_secs == 1 { "second" } else { "seconds" };
+        let mut err = Self::detail(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Request was throttled. Expected available in {wait_secs} {unit}."),
+        );
+        err.retry_after = Some(wait_secs).filter(|&n| n > 0);
+        err
+    }
+
     /// 500 in DRF's `APIException` shape. Only for failures we could not foresee.
     pub fn internal() -> Self {
         Self::detail(
@@ -253,6 +266,29 @@ mod tests {
         assert_eq!(
             render_json(&Value::Object(err.body().clone())),
             r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid"}]}"#
+        );
+    }
+
+    #[test]
+    fn throttled_words_the_wait_like_drf() {
+        let one = ApiError::throttled(1);
+        assert_eq!(
+            one.detail_text(),
+            Some("Request was throttled. Expected available in 1 second.")
+        );
+        assert_eq!(one.status(), StatusCode::TOO_MANY_REQUESTS);
+        let many = ApiError::throttled(42).error_response();
+        assert_eq!(many.headers().get(header::RETRY_AFTER).unwrap(), "42");
+        assert_eq!(
+            ApiError::throttled(42).detail_text(),
+            Some("Request was throttled. Expected available in 42 seconds.")
+        );
+        assert!(
+            ApiError::throttled(0)
+                .error_response()
+                .headers()
+                .get(header::RETRY_AFTER)
+                .is_none()
         );
     }
 

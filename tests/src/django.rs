@@ -54,6 +54,13 @@ pub const USERS: &[DjangoUser] = &[
 /// Django 5.2's PBKDF2 iteration count: ours is set to it wherever Django is compared.
 pub const DJANGO_PBKDF2_ITERATIONS: &str = "1000000";
 
+/// Our login throttles, off wherever we are compared with Django: simplejwt has none, and the
+/// differential runs send many failed logins per user from one address.
+pub const UNTHROTTLED: [(&str, &str); 2] = [
+    ("TOKENPAIR__LOGIN_THROTTLE_USER", "off"),
+    ("TOKENPAIR__LOGIN_THROTTLE_IP", "off"),
+];
+
 #[derive(Debug, Clone, Copy)]
 pub struct DjangoUser {
     pub username: &'static str,

@@ -62,6 +62,15 @@ diesel::table! {
     }
 }
 
+// Login throttle counters (throttle/store.rs); never joined with the others.
+diesel::table! {
+    tokenpair_login_throttle (bucket) {
+        bucket -> Text,
+        hits -> BigInt,
+        window_end_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(token_blacklist_blacklistedtoken -> token_blacklist_outstandingtoken (token_id));
 diesel::allow_tables_to_appear_in_same_query!(
     auth_user,

@@ -8,13 +8,14 @@ use shared::errors::json_response;
 use shared::request::required_strings;
 use shared::settings::TokenClass;
 use shared::tokens::{self, Payload};
-use shared::views::post_data;
+use shared::views::{negotiate, post_data};
 
 use crate::db::users::{self, User};
 use crate::error::AuthError;
 use crate::lifecycle;
 use crate::login::authenticate;
 use crate::state::AppState;
+use crate::throttle;
 use crate::token_user::password_md5;
 
 pub async fn obtain_pair(
@@ -52,6 +53,10 @@ async fn log_in(
     state: &AppState,
     class: TokenClass,
 ) -> Result<(User, Payload, f64), AuthError> {
+    // DRF's initial(): content negotiation, then the throttles, then (in the view) the body.
+    negotiate(req)?;
+    let client = state.throttle.client_ip(req);
+    throttle::check_ip(state, client).await?;
     let data = post_data(req, body, state.settings.tokenpair.max_body_bytes).await?;
     let mut fields = required_strings(&data, &["username", "password"])?.into_iter();
     let (Some(username), Some(password)) = (fields.next(), fields.next()) else {
@@ -59,7 +64,7 @@ async fn log_in(
             "field validation returned too few values".into(),
         ));
     };
-    let user = authenticate(state, username, password).await?;
+    let user = authenticate(state, client, username, password).await?;
 
     let now = tokens::now();
     let token = state.tokens.for_user(

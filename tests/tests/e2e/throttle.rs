@@ -1,5 +1,558 @@
-//! (filled in by the hardening work)
+//! Login throttling through real HTTP (issue 9): failed logins per (username, client IP), all
+//! login attempts per client IP, DRF's 429, the client IP through trusted proxies only, the
+//! counters shared by replicas on one database, and `off`.
+//!
+//! Distinct clients are simulated with `TOKENPAIR__TRUSTED_PROXIES=127.0.0.1/32` (the test
+//! client's own address) and an `X-Forwarded-For` per client.
 
-pub fn tests() -> Vec<tests::harness::E2e> {
-    Vec::new()
+use diesel::prelude::*;
+use reqwest::Client;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_service::db::schema::tokenpair_login_throttle as throttle_table;
+use tests::app::client;
+use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
+
+pub fn tests() -> Vec<E2e> {
+    e2e![
+        failed_logins_per_username_and_ip_are_limited,
+        a_successful_login_clears_the_failures,
+        the_default_allows_ten_failures_a_minute,
+        a_throttled_attempt_costs_no_hash,
+        all_attempts_per_ip_are_limited_before_the_body_is_read,
+        forwarded_for_from_an_untrusted_peer_is_ignored,
+        only_the_rightmost_untrusted_entry_counts,
+        off_turns_both_throttles_off,
+        replicas_on_one_database_share_the_limits,
+        concurrent_guesses_cannot_exceed_the_limit,
+        a_window_ends_and_says_one_second,
+        ended_windows_are_pruned,
+    ]
+}
+
+const TRUST_LOOPBACK: (&str, &str) = ("TOKENPAIR__TRUSTED_PROXIES", "127.0.0.1/32");
+const NO_ACCOUNT: &str = r#"{"detail":"No active account found with the given credentials"}"#;
+const PAIR: &str = "/api/token/";
+const SLIDING: &str = "/api/token/sliding/";
+
+/// A login from `client` (sent as `X-Forwarded-For`, when given) to the service at `base`.
+async fn login(
+    http: &Client,
+    base: &str,
+    path: &str,
+    client: Option<&str>,
+    username: &str,
+    password: &str,
+) -> Answer {
+    let mut request = http
+        .post(format!("{base}{path}"))
+        .timeout(Duration::from_secs(60))
+        .form(&[("username", username), ("password", password)]);
+    if let Some(ip) = client {
+        request = request.header("x-forwarded-for", ip);
+    }
+    let sent = request.send().await;
+    let response = sent.unwrap_or_else(|e| panic!("POST {path} as {client:?}/{username}: {e:?}"));
+    Answer::read(response).await
+}
+
+/// A login to `app`'s auth-service from `client`.
+async fn from(app: &TestApp, client: &str, username: &str, password: &str) -> Answer {
+    login(
+        &app.client,
+        &app.auth,
+        PAIR,
+        Some(client),
+        username,
+        password,
+    )
+    .await
+}
+
+/// A login that wants a hash, retried while the one hashing thread is not free (503).
+async fn hashed(http: &Client, base: &str, client: &str, username: &str, password: &str) -> Answer {
+    for _ in 0..500 {
+        let answer = login(http, base, PAIR, Some(client), username, password).await;
+        if answer.status != 503 {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no hashing thread free for 10 s and more");
+}
+
+/// DRF's 429: exact body, `Retry-After` equal to the body's N (1 ≤ N ≤ `period`), the token
+/// views' `Allow`/`Vary`, and no `WWW-Authenticate` (it is no authentication failure).
+#[track_caller]
+fn assert_throttled(answer: &Answer, period: u64) -> u64 {
+    assert_eq!(answer.status, 429, "{answer:?}");
+    let wait: u64 = answer
+        .header("retry-after")
+        .unwrap_or_else(|| panic!("no Retry-After: {answer:?}"))
+        .parse()
+        .expect("Retry-After is whole seconds");
+    assert!((1..=period).contains(&wait), "Retry-After {wait}");
+    let unit = if wait == 1 { "second" } else { "seconds" };
+    answer.assert(
+        429,
+        &format!(r#"{{"detail":"Request was throttled. Expected available in {wait} {unit}."}}"#),
+    );
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.header("allow"), Some("POST, OPTIONS"));
+    assert_eq!(answer.header("vary"), Some("Accept"));
+    assert_eq!(answer.header("www-authenticate"), None);
+    wait
+}
+
+/// `tokenpair_logins_total` by outcome, read from `/metrics`.
+async fn logins(http: &Client, base: &str, outcome: &str) -> u64 {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    let prefix =
+        format!(r#"tokenpair_logins_total{{outcome="{outcome}",service="auth-service"}} "#);
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map_or(0, |n| n.parse().expect("a count"))
+}
+
+fn rows(app: &TestApp) -> i64 {
+    throttle_table::table
+        .count()
+        .get_result(&mut app.db.connect())
+        .expect("count throttle rows")
+}
+
+async fn failed_logins_per_username_and_ip_are_limited(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[("TOKENPAIR__LOGIN_THROTTLE_USER", "3/min"), TRUST_LOOPBACK]);
+    app.create_user("alice", "pw-alice-1");
+    app.create_user("bob", "pw-bob-1");
+    let attacker = "203.0.113.1";
+    for _ in 0..3 {
+        from(&app, attacker, "alice", "wrong")
+            .await
+            .assert_401(NO_ACCOUNT);
+    }
+    assert_throttled(&from(&app, attacker, "alice", "wrong").await, 60);
+    // the right password changes nothing: it is never checked
+    assert_throttled(&from(&app, attacker, "alice", "pw-alice-1").await, 60);
+    let sliding = login(
+        &app.client,
+        &app.auth,
+        SLIDING,
+        Some(attacker),
+        "alice",
+        "pw-alice-1",
+    )
+    .await;
+    assert_throttled(&sliding, 60);
+    // other usernames from the same address have their own budget
+    from(&app, attacker, "bob", "wrong")
+        .await
+        .assert_401(NO_ACCOUNT);
+    assert_eq!(from(&app, attacker, "bob", "pw-bob-1").await.status, 200);
+    // and alice herself, from elsewhere, logs in
+    assert_eq!(
+        from(&app, "203.0.113.2", "alice", "pw-alice-1")
+            .await
+            .status,
+        200
+    );
+    let http = &app.client;
+    assert_eq!(logins(http, &app.auth, "throttled").await, 3);
+    assert_eq!(logins(http, &app.auth, "failure").await, 4);
+    assert_eq!(logins(http, &app.auth, "success").await, 2);
+}
+
+async fn a_successful_login_clears_the_failures(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[("TOKENPAIR__LOGIN_THROTTLE_USER", "3/min"), TRUST_LOOPBACK]);
+    app.create_user("alice", "pw-alice-1");
+    let me = "198.51.100.7";
+    for _ in 0..2 {
+        from(&app, me, "alice", "typo").await.assert_401(NO_ACCOUNT);
+    }
+    assert_eq!(from(&app, me, "alice", "pw-alice-1").await.status, 200);
+    // successes are not failures either: many in a row are never throttled
+    for _ in 0..5 {
+        assert_eq!(from(&app, me, "alice", "pw-alice-1").await.status, 200);
+    }
+    for _ in 0..3 {
+        from(&app, me, "alice", "typo").await.assert_401(NO_ACCOUNT);
+    }
+    assert_throttled(&from(&app, me, "alice", "typo").await, 60);
+}
+
+async fn the_default_allows_ten_failures_a_minute(ctx: Arc<Ctx>) {
+    // no throttle settings: the defaults, 10/min per (username, IP) and 300/min per IP
+    let app = ctx.spawn(&[]);
+    app.create_user("alice", "pw-alice-1");
+    for _ in 0..10 {
+        let answer = app
+            .post_form(PAIR, &[("username", "alice"), ("password", "wrong")])
+            .await;
+        answer.assert_401(NO_ACCOUNT);
+    }
+    let answer = app
+        .post_form(PAIR, &[("username", "alice"), ("password", "pw-alice-1")])
+        .await;
+    assert_throttled(&answer, 60);
+}
+
+async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
+    // One hashing thread and no queue: while it is busy, any login that wants a hash gets
+    // 503 at once. A throttled login must still get its 429: it never asks for a hash.
+    // A very costly hash for alice, made first (it takes seconds: not while connections idle).
+    let slow = tokio::task::spawn_blocking(|| {
+        auth_service::hashers::pbkdf2::encode(
+            "pw-alice-1",
+            "abcdefghijklmnopqrstuv",
+            8_000_000,
+            auth_service::hashers::pbkdf2::Digest::Sha256,
+        )
+    })
+    .await
+    .expect("slow hash");
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "2/min"),
+        // the probes below are many attempts from one address
+        ("TOKENPAIR__LOGIN_THROTTLE_IP", "off"),
+        ("TOKENPAIR__HASH_THREADS", "1"),
+        ("TOKENPAIR__HASH_QUEUE", "0"),
+        ("TOKENPAIR__WORKERS", "2"),
+        TRUST_LOOPBACK,
+    ]);
+    let id = app.create_user("alice", "pw-alice-1");
+    let attacker = "203.0.113.66";
+    // With no queue, a hash is taken only by a thread waiting for one: right after a job (or
+    // before the thread started) a login may get 503; those are retried (503 counts nothing).
+    for _ in 0..2 {
+        hashed(&app.client, &app.auth, attacker, "alice", "wrong")
+            .await
+            .assert_401(NO_ACCOUNT);
+    }
+    // alice's hash becomes the costly one: checking it occupies the only thread for seconds
+    auth_service::db::users::set_password(&mut app.db.connect(), id, &slow).expect("set hash");
+    let slow_login = {
+        let (http, base) = (app.client.clone(), app.auth.clone());
+        tokio::spawn(async move { hashed(&http, &base, "192.0.2.1", "alice", "pw-alice-1").await })
+    };
+    // The proof: a throttled attempt with the right password answers 429 while the only
+    // hashing thread is busy before and after it (had it asked for a hash, it would have got
+    // 503). Busy is judged by probes (logins that want a hash): three 503s in a row, as one
+    // can also fall into the moment between two jobs. Repeated while the slow login lasts.
+    let mut probes = 0..;
+    let mut busy = async || {
+        for _ in 0..3 {
+            let n = probes.next().unwrap_or_default();
+            // a new name each time: a probe's failure must not throttle the next probe
+            let probe = from(&app, "192.0.2.2", &format!("probe-{n}"), "x").await;
+            if probe.status != 503 {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    };
+    let mut proven = false;
+    while !proven && !slow_login.is_finished() {
+        if !busy().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        let throttled = from(&app, attacker, "alice", "pw-alice-1").await;
+        assert_throttled(&throttled, 60);
+        proven = busy().await;
+    }
+    assert!(
+        proven,
+        "never saw the throttled attempt while the hashing thread was busy"
+    );
+    assert_eq!(slow_login.await.expect("slow login").status, 200);
+    let http = &app.client;
+    assert!(logins(http, &app.auth, "throttled").await >= 1);
+    assert_eq!(logins(http, &app.auth, "success").await, 1);
+}
+
+async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_IP", "3/min"),
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "off"),
+        TRUST_LOOPBACK,
+    ]);
+    app.create_user("alice", "pw-alice-1");
+    let crowd = "203.0.113.9";
+    // successes, failures and broken bodies all count
+    assert_eq!(from(&app, crowd, "alice", "pw-alice-1").await.status, 200);
+    from(&app, crowd, "mallory", "guess")
+        .await
+        .assert_401(NO_ACCOUNT);
+    let broken = |path: &'static str| {
+        app.client
+            .post(format!("{}{path}", app.auth))
+            .header("x-forwarded-for", crowd)
+            .header("content-type", "application/json")
+            .body("{not json")
+    };
+    let parse_error = Answer::read(broken(PAIR).send().await.unwrap()).await;
+    assert_eq!(parse_error.status, 400, "{parse_error:?}");
+    // the fourth: throttled before its body is parsed, on both login views
+    assert_throttled(&Answer::read(broken(PAIR).send().await.unwrap()).await, 60);
+    assert_throttled(
+        &Answer::read(broken(SLIDING).send().await.unwrap()).await,
+        60,
+    );
+    assert_throttled(&from(&app, crowd, "alice", "pw-alice-1").await, 60);
+    // a large body is not read either, and the client can go on (same or new connection)
+    let large = format!(
+        r#"{{"username":"alice","password":"{}"}}"#,
+        "p".repeat(60_000)
+    );
+    for _ in 0..3 {
+        let answer = app
+            .client
+            .post(format!("{}{PAIR}", app.auth))
+            .header("x-forwarded-for", crowd)
+            .header("content-type", "application/json")
+            .body(large.clone())
+            .send()
+            .await
+            .expect("POST after a throttled large body");
+        assert_throttled(&Answer::read(answer).await, 60);
+    }
+    // content negotiation comes first, as in DRF's initial()
+    let not_acceptable = Answer::read(
+        broken(PAIR)
+            .header("accept", "application/xml")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(not_acceptable.status, 406, "{not_acceptable:?}");
+    // other views are not login attempts
+    let refresh = Answer::read(
+        app.client
+            .post(format!("{}/api/token/refresh/", app.auth))
+            .header("x-forwarded-for", crowd)
+            .form(&[("refresh", "x")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(refresh.status, 401, "{refresh:?}");
+    // another address has its own budget
+    assert_eq!(
+        from(&app, "203.0.113.10", "alice", "pw-alice-1")
+            .await
+            .status,
+        200
+    );
+}
+
+async fn forwarded_for_from_an_untrusted_peer_is_ignored(ctx: Arc<Ctx>) {
+    // trusted proxies that do not include the test client (127.0.0.1)
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "2/min"),
+        ("TOKENPAIR__TRUSTED_PROXIES", "10.0.0.0/8, ::1/128"),
+    ]);
+    app.create_user("alice", "pw-alice-1");
+    from(&app, "203.0.113.1", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    from(&app, "203.0.113.2", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    // a fresh spoofed address does not buy a fresh budget: the peer is the client
+    assert_throttled(&from(&app, "203.0.113.3", "alice", "x").await, 60);
+    let plain = app
+        .post_form(PAIR, &[("username", "alice"), ("password", "x")])
+        .await;
+    assert_throttled(&plain, 60);
+}
+
+async fn only_the_rightmost_untrusted_entry_counts(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "2/min"),
+        ("TOKENPAIR__TRUSTED_PROXIES", "127.0.0.1/32, 10.0.0.0/8"),
+    ]);
+    app.create_user("alice", "pw-alice-1");
+    // the client prepends whatever it likes; our proxies (127.0.0.1, then 10.1.2.3) saw
+    // 203.0.113.5
+    from(&app, "1.1.1.1, 203.0.113.5, 10.1.2.3", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    from(&app, "2.2.2.2, 203.0.113.5", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    assert_throttled(&from(&app, "3.3.3.3,203.0.113.5", "alice", "x").await, 60);
+    // garbage after the client's entry ends the walk at the proxy: the proxy pays, not
+    // 203.0.113.5 (and not a fresh budget either, the second time)
+    from(&app, "203.0.113.5, unknown", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    from(&app, "203.0.113.6, _garbage", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    assert_throttled(&from(&app, "203.0.113.7, nope", "alice", "x").await, 60);
+    // an IPv6 client with a port, through the proxy
+    from(&app, "[2001:db8::5]:4711", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    // any other address of the same /64 is the same client
+    from(&app, "2001:db8::6", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    assert_throttled(&from(&app, "2001:db8::7", "alice", "x").await, 60);
+    from(&app, "2001:db8:0:1::7", "alice", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+}
+
+async fn off_turns_both_throttles_off(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "off"),
+        ("TOKENPAIR__LOGIN_THROTTLE_IP", "off"),
+    ]);
+    app.create_user("alice", "pw-alice-1");
+    for _ in 0..15 {
+        let answer = app
+            .post_form(PAIR, &[("username", "alice"), ("password", "wrong")])
+            .await;
+        answer.assert_401(NO_ACCOUNT);
+    }
+    app.obtain("alice", "pw-alice-1").await;
+    assert_eq!(rows(&app), 0, "a throttle that is off counts nothing");
+    assert_eq!(logins(&app.client, &app.auth, "throttled").await, 0);
+}
+
+async fn replicas_on_one_database_share_the_limits(ctx: Arc<Ctx>) {
+    let settings = ctx.settings(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "3/min"),
+        ("TOKENPAIR__LOGIN_THROTTLE_IP", "6/min"),
+        TRUST_LOOPBACK,
+    ]);
+    let a = ctx.spawn_auth(settings.clone());
+    let b = ctx.spawn_auth(settings);
+    let app = ctx.spawn(&[]);
+    app.create_user("alice", "pw-alice-1");
+    let http = client();
+    let attacker = Some("203.0.113.20");
+    for base in [&a, &b, &a] {
+        login(&http, base, PAIR, attacker, "alice", "wrong")
+            .await
+            .assert_401(NO_ACCOUNT);
+    }
+    for base in [&b, &a] {
+        let answer = login(&http, base, PAIR, attacker, "alice", "pw-alice-1").await;
+        assert_throttled(&answer, 60);
+    }
+    // per IP: 5 attempts so far from the attacker; one more anywhere, then none
+    login(&http, &b, PAIR, attacker, "bob", "x")
+        .await
+        .assert_401(NO_ACCOUNT);
+    for base in [&a, &b] {
+        let answer = login(&http, base, PAIR, attacker, "carol", "x").await;
+        assert_throttled(&answer, 60);
+    }
+    assert_eq!(logins(&http, &a, "throttled").await, 2);
+    assert_eq!(logins(&http, &b, "throttled").await, 2);
+}
+
+async fn concurrent_guesses_cannot_exceed_the_limit(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__LOGIN_THROTTLE_USER", "3/min"),
+        ("TOKENPAIR__WORKERS", "2"),
+        TRUST_LOOPBACK,
+    ]);
+    app.create_user("alice", "pw-alice-1");
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (http, base) = (app.client.clone(), app.auth.clone());
+        tasks.spawn(async move {
+            let guess = format!("guess-{n}");
+            login(&http, &base, PAIR, Some("203.0.113.30"), "alice", &guess).await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(answer) = tasks.join_next().await {
+        answers.push(answer.expect("task"));
+    }
+    let checked = answers.iter().filter(|a| a.status == 401).count();
+    let throttled: Vec<_> = answers.iter().filter(|a| a.status == 429).collect();
+    assert_eq!((checked, throttled.len()), (3, 9), "{answers:?}");
+    for answer in throttled {
+        assert_throttled(answer, 60);
+    }
+    assert_eq!(logins(&app.client, &app.auth, "failure").await, 3);
+}
+
+async fn a_window_ends_and_says_one_second(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[("TOKENPAIR__LOGIN_THROTTLE_USER", "1/s"), TRUST_LOOPBACK]);
+    app.create_user("alice", "pw-alice-1");
+    let me = "203.0.113.40";
+    // two failures within one second (retried: a loaded machine may take longer)
+    let mut throttled = None;
+    for _ in 0..10 {
+        from(&app, me, "alice", "x").await.assert_401(NO_ACCOUNT);
+        let second = from(&app, me, "alice", "x").await;
+        if second.status == 429 {
+            throttled = Some(second);
+            break;
+        }
+        second.assert_401(NO_ACCOUNT);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    let throttled = throttled.expect("never two failures within one second");
+    assert_eq!(assert_throttled(&throttled, 1), 1);
+    throttled.assert(
+        429,
+        r#"{"detail":"Request was throttled. Expected available in 1 second."}"#,
+    );
+    // once the window is over, a new one starts
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    from(&app, me, "alice", "x").await.assert_401(NO_ACCOUNT);
+}
+
+async fn ended_windows_are_pruned(ctx: Arc<Ctx>) {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    {
+        let mut conn = ctx.db.connect();
+        for (bucket, window_end_ms) in [("ended", now_ms - 1_000), ("live", now_ms + 600_000)] {
+            diesel::insert_into(throttle_table::table)
+                .values((
+                    throttle_table::bucket.eq(bucket),
+                    throttle_table::hits.eq(5_i64),
+                    throttle_table::window_end_ms.eq(window_end_ms),
+                ))
+                .execute(&mut conn)
+                .expect("insert throttle row");
+        }
+    }
+    // a new process prunes on its first check
+    let app = ctx.spawn(&[]);
+    app.post_form(PAIR, &[("username", "alice"), ("password", "x")])
+        .await
+        .assert_401(NO_ACCOUNT);
+    let left: Vec<String> = throttle_table::table
+        .select(throttle_table::bucket)
+        .order(throttle_table::bucket)
+        .load(&mut app.db.connect())
+        .expect("throttle rows");
+    assert!(!left.contains(&"ended".to_owned()), "{left:?}");
+    assert!(left.contains(&"live".to_owned()), "{left:?}");
+    // the new rows: the per-IP counter and alice's failures, keys of 64 hex digits
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(
+        left.iter()
+            .filter(|b| *b != "live")
+            .all(|b| b.len() == 64 && b.bytes().all(|c| c.is_ascii_hexdigit())),
+        "{left:?}"
+    );
 }

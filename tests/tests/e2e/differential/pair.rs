@@ -218,12 +218,14 @@ pub(crate) fn outstanding_rows(url: &str) -> Vec<String> {
         .collect()
 }
 
-/// Our settings for a differential run: the profile, our database, Django 5.2's iterations.
+/// Our settings for a differential run: the profile, our database, Django 5.2's iterations,
+/// and no login throttles (simplejwt has none).
 pub(crate) fn our_settings<'a>(
     profile: &[(&'a str, &'a str)],
     url: &'a str,
 ) -> Vec<(&'a str, &'a str)> {
-    let mut settings = profile.to_vec();
+    let mut settings = django::UNTHROTTLED.to_vec();
+    settings.extend_from_slice(profile);
     settings.push(("DATABASE_URL", url));
     settings.push(("TOKENPAIR__PBKDF2_ITERATIONS", DJANGO_PBKDF2_ITERATIONS));
     settings
