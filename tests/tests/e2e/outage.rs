@@ -288,10 +288,9 @@ impl Served {
         let client = client();
         let start = Instant::now();
         loop {
-            if let Ok(r) = client.get(format!("{}/healthz", served.url)).send().await {
-                if r.status() == 200 {
-                    return served;
-                }
+            let health = client.get(format!("{}/healthz", served.url)).send().await;
+            if health.is_ok_and(|r| r.status() == 200) {
+                return served;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
