@@ -15,6 +15,10 @@ pub enum AuthError {
     /// Database or hashing capacity exhausted: retry later (503).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The database is known to be down: 503 without a log line per request
+    /// (the outage is logged when it starts and when it ends).
+    #[error("database down")]
+    DatabaseDown,
     /// A bug or a broken dependency (500); details go to the log only.
     #[error("internal: {0}")]
     Internal(String),
@@ -30,6 +34,7 @@ impl From<DbError> for AuthError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Unavailable(why) => Self::Unavailable(why),
+            DbError::Down => Self::DatabaseDown,
             DbError::Query(err) => Self::Internal(format!("query failed: {err}")),
         }
     }
@@ -51,7 +56,7 @@ impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Api(e) => e.status(),
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::DatabaseDown => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +66,10 @@ impl ResponseError for AuthError {
             Self::Api(e) => e.error_response(),
             Self::Unavailable(why) => {
                 tracing::warn!(reason = %why, "answering 503");
+                ApiError::service_unavailable().error_response()
+            }
+            Self::DatabaseDown => {
+                tracing::debug!("answering 503: database down");
                 ApiError::service_unavailable().error_response()
             }
             Self::Internal(why) => {

@@ -25,6 +25,7 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let workers = settings.tokenpair.workers.max(1);
+        let grace = settings.tokenpair.shutdown_grace;
         let state = AppState::new(settings)?;
         log_database(&state);
         let port = listener.local_addr()?.port();
@@ -47,6 +48,10 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        // SIGTERM and Ctrl-C: stop accepting, let in-flight requests finish within
+        // the grace (under compose's 10 s stop timeout), then return.
+        .shutdown_signal(shared::server::stop_signal())
+        .shutdown_timeout(shared::server::grace_secs(grace))
         .listen(listener)?
         .run();
         Ok(Self { port, server })

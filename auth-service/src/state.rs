@@ -9,7 +9,7 @@ use shared::tokens::TokenBackend;
 use shared::{ApiError, Authenticator};
 
 use crate::db::users::UserIdField;
-use crate::db::{DatabaseTarget, Db};
+use crate::db::{DatabaseTarget, Db, PoolSettings};
 use crate::hash_pool::HashPool;
 use crate::hashers::{HasherConfig, HasherKind};
 use crate::throttle::LoginThrottle;
@@ -72,8 +72,7 @@ impl AppState {
     pub fn new(settings: Settings) -> Result<Self, StartupError> {
         let (tokens, hasher, user_id_field, target) = Self::checked_parts(&settings)?;
         let tp = &settings.tokenpair;
-        let pool = target
-            .pool(tp.db_pool_size, tp.db_pool_timeout)
+        let db = Db::open(&target, PoolSettings::from_settings(tp))
             .map_err(|e| StartupError(format!("DATABASE_URL: {e}")))?;
         let metrics = Metrics::new("auth-service").map_err(|e| StartupError(e.to_string()))?;
         let logins = IntCounterVec::new(
@@ -87,7 +86,7 @@ impl AppState {
             logins,
             hashing: HashPool::new(tp.hash_threads, tp.hash_queue),
             tokens: Arc::new(tokens),
-            db: Db::new(pool),
+            db,
             hasher,
             user_id_field,
             throttle: Arc::new(LoginThrottle::new(tp)),

@@ -55,6 +55,7 @@ impl Application {
         let metrics = web::Data::new(Metrics::new("protected-service").map_err(|e| e.to_string())?);
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let workers = settings.tokenpair.workers.max(1);
+        let grace = settings.tokenpair.shutdown_grace;
         // Per-request spans cost a random id and formatting on every request:
         // only when INFO logs are on (the default) is anyone reading them.
         let request_logs = tracing::enabled!(tracing::Level::INFO);
@@ -69,6 +70,10 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        // SIGTERM and Ctrl-C: stop accepting, let in-flight requests finish within
+        // the grace (under compose's 10 s stop timeout), then return.
+        .shutdown_signal(shared::server::stop_signal())
+        .shutdown_timeout(shared::server::grace_secs(grace))
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();

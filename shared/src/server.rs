@@ -20,3 +20,27 @@ where
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(start(settings, listener))
 }
+
+/// Resolves on the first SIGTERM or SIGINT (Ctrl-C). Given to actix as its stop
+/// signal, both start a graceful stop: in-flight requests get `SHUTDOWN_GRACE` to
+/// finish (actix's own handling stops at once on SIGINT, dropping them).
+pub async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot listen for SIGTERM/SIGINT: stop with the process manager");
+        return std::future::pending().await;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    };
+    tracing::info!(signal = name, "stopping: finishing in-flight requests");
+}
+
+/// `SHUTDOWN_GRACE` in actix's whole seconds, rounded up.
+pub fn grace_secs(grace: std::time::Duration) -> u64 {
+    grace.as_secs() + u64::from(grace.subsec_nanos() > 0)
+}
