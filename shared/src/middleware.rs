@@ -3,7 +3,7 @@
 //! field size, time to send the body), Django's security headers, DRF's
 //! `indent` rendering, and the request metrics.
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -13,8 +13,10 @@ use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use futures_util::Stream;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
@@ -81,7 +83,7 @@ impl Default for ClientLimits {
 pub async fn finish<B: MessageBody + 'static>(
     mut req: ServiceRequest,
     next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B, String>>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<B, BoxBody>>, actix_web::Error> {
     let started = Instant::now();
     let limits = req.app_data::<ClientLimits>().copied().unwrap_or_default();
     // Before anything reads a header (negotiation, the `indent` check below,
@@ -100,19 +102,23 @@ pub async fn finish<B: MessageBody + 'static>(
         response
             .head_mut()
             .set_connection_type(ConnectionType::Close);
-        let mut response = req.into_response(response).map_into_right_body();
+        let mut response = req.into_response(response);
         decorate(&mut response, started);
-        return Ok(response);
+        return Ok(response.map_body(|_, body| EitherBody::right(BoxBody::new(body))));
     }
     let body_state = deadline_body(&mut req, limits.body_timeout);
     let indent = requested_indent(&req);
     let mut response = next.call(req).await?;
-    if let Some(finished) = body_state
-        && !finished.load(Ordering::Relaxed)
-    {
-        // The handler answered without the whole body (it never read it, or it
-        // gave up on a slow or oversized one): keeping the connection would
-        // mean waiting for the rest, at the client's pace.
+    // The handler answered without the whole body (it never read it, or it
+    // gave up on a slow or oversized one): keeping the connection would mean
+    // waiting for the rest, at the client's pace. actix closes after an answer
+    // when the request body is unread and still referenced, but drains a
+    // dropped chunked body for as long as the client cares to send it: the
+    // answer's body keeps the request body referenced until it is sent.
+    let unread = body_state
+        .filter(|(finished, _)| !finished.load(Ordering::Relaxed))
+        .map(|(_, body)| body);
+    if unread.is_some() {
         response
             .response_mut()
             .head_mut()
@@ -123,8 +129,9 @@ pub async fn finish<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes() == b"application/json");
-    match indent.filter(|_| is_json) {
-        None => Ok(response.map_into_left_body()),
+    let response = match indent.filter(|_| is_json) {
+        None if unread.is_none() => return Ok(response.map_into_left_body()),
+        None => response.map_body(|_, body| BoxBody::new(body)),
         Some(indent) => {
             let (request, response) = response.into_parts();
             let (head, body) = response.into_parts();
@@ -133,8 +140,40 @@ pub async fn finish<B: MessageBody + 'static>(
                 Ok(value) => render_indented(&value, indent),
                 Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
             };
-            Ok(ServiceResponse::new(request, head.set_body(pretty)).map_into_right_body())
+            ServiceResponse::new(request, head.set_body(BoxBody::new(pretty)))
         }
+    };
+    Ok(response.map_body(|_, body| {
+        let body = match unread {
+            Some(request_body) => BoxBody::new(HoldingBody {
+                body,
+                _request_body: request_body,
+            }),
+            None => body,
+        };
+        EitherBody::right(body)
+    }))
+}
+
+/// An answer's body that keeps the unread request body referenced until the
+/// answer is sent, so that actix closes the connection instead of draining.
+struct HoldingBody {
+    body: BoxBody,
+    _request_body: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for HoldingBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.body).poll_next(cx)
     }
 }
 
@@ -176,7 +215,10 @@ fn has_oversized_field(req: &ServiceRequest, limit: usize) -> bool {
 /// A request that announces a body gets it through [`DeadlineBody`]; the flag
 /// tells whether it was read to the end. Requests without one (every GET of
 /// the hot path) are left alone.
-fn deadline_body(req: &mut ServiceRequest, timeout: Duration) -> Option<Arc<AtomicBool>> {
+fn deadline_body(
+    req: &mut ServiceRequest,
+    timeout: Duration,
+) -> Option<(Arc<AtomicBool>, Rc<RefCell<Payload>>)> {
     let headers = req.headers();
     let announced = headers.contains_key(header::TRANSFER_ENCODING)
         || headers
@@ -187,15 +229,15 @@ fn deadline_body(req: &mut ServiceRequest, timeout: Duration) -> Option<Arc<Atom
     }
     let finished = Arc::new(AtomicBool::new(false));
     let slot = req.parts_mut().1;
-    let inner = std::mem::replace(slot, Payload::None);
+    let inner = Rc::new(RefCell::new(std::mem::replace(slot, Payload::None)));
     let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(DeadlineBody {
-        inner,
+        inner: inner.clone(),
         deadline: Box::pin(tokio::time::sleep(timeout)),
         finished: finished.clone(),
         expired: false,
     });
     *slot = Payload::from(stream);
-    Some(finished)
+    Some((finished, inner))
 }
 
 /// The request body, cut with a `TimedOut` error when the whole of it has not
@@ -203,7 +245,7 @@ fn deadline_body(req: &mut ServiceRequest, timeout: Duration) -> Option<Arc<Atom
 /// one byte a second, or a stall, cannot hold a worker's connection.
 /// [`crate::views::read_limited`] turns the error into 408.
 struct DeadlineBody {
-    inner: Payload,
+    inner: Rc<RefCell<Payload>>,
     deadline: Pin<Box<tokio::time::Sleep>>,
     finished: Arc<AtomicBool>,
     expired: bool,
@@ -216,7 +258,8 @@ impl Stream for DeadlineBody {
         if self.expired {
             return Poll::Ready(None);
         }
-        match Pin::new(&mut self.inner).poll_next(cx) {
+        let polled = Pin::new(&mut *self.inner.borrow_mut()).poll_next(cx);
+        match polled {
             Poll::Ready(None) => {
                 self.finished.store(true, Ordering::Relaxed);
                 return Poll::Ready(None);
