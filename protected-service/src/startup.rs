@@ -59,10 +59,13 @@ impl Application {
         // Per-request spans cost a random id and formatting on every request:
         // only when INFO logs are on (the default) is anyone reading them.
         let request_logs = tracing::enabled!(tracing::Level::INFO);
+        let limits = shared::middleware::ClientLimits::new(&settings.tokenpair);
+        let head_timeout = settings.tokenpair.client_head_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(shared::middleware::finish))
                 .wrap(Condition::new(request_logs, TracingLogger::default()))
+                .app_data(limits)
                 .app_data(authenticator.clone())
                 .app_data(metrics.clone())
                 .configure(routes::config)
@@ -70,6 +73,8 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        .client_request_timeout(head_timeout)
+        .client_disconnect_timeout(shared::middleware::CLIENT_DISCONNECT_TIMEOUT)
         // SIGTERM and Ctrl-C: stop accepting, let in-flight requests finish within
         // the grace (under compose's 10 s stop timeout), then return.
         .shutdown_signal(shared::server::stop_signal())

@@ -97,11 +97,11 @@ impl ApiError {
         )
     }
 
-    /// 405 `Method "X" not allowed.`
+    /// 405 `Method "X" not allowed.` (an extension method is cut, see [`echo`]).
     pub fn method_not_allowed(method: &str) -> Self {
         Self::detail(
             StatusCode::METHOD_NOT_ALLOWED,
-            format!("Method \"{method}\" not allowed."),
+            format!("Method \"{}\" not allowed.", echo(method)),
         )
     }
 
@@ -118,11 +118,32 @@ impl ApiError {
         Self::detail(StatusCode::NOT_FOUND, "Not found.")
     }
 
-    /// 415 `Unsupported media type "<content type>" in request.`
+    /// 415 `Unsupported media type "<content type>" in request.`, the
+    /// content type cut as [`echo`] does.
     pub fn unsupported_media_type(content_type: &str) -> Self {
         Self::detail(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Unsupported media type \"{content_type}\" in request."),
+            format!(
+                "Unsupported media type \"{}\" in request.",
+                echo(content_type)
+            ),
+        )
+    }
+
+    /// 431 for a request header field over `TOKENPAIR__MAX_HEADER_BYTES`
+    /// (gunicorn answers 400 with an HTML page there).
+    pub fn header_field_too_large() -> Self {
+        Self::detail(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request header field too large.",
+        )
+    }
+
+    /// 408 when the body did not arrive within `TOKENPAIR__CLIENT_BODY_TIMEOUT`.
+    pub fn body_timeout() -> Self {
+        Self::detail(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request body not received in time.",
         )
     }
 
@@ -187,6 +208,19 @@ impl ApiError {
     /// The `detail` text, where the body has one.
     pub fn detail_text(&self) -> Option<&str> {
         self.body.get("detail").and_then(Value::as_str)
+    }
+}
+
+/// Longest piece of request data (in characters) an error text repeats.
+pub const ECHO_LIMIT: usize = 100;
+
+/// Request data as an error text repeats it: unchanged up to [`ECHO_LIMIT`]
+/// characters (DRF's text exactly), else its first [`ECHO_LIMIT`] characters
+/// and `…`, so an answer never grows with what a client sent.
+pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(ECHO_LIMIT) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}\u{2026}", &text[..cut])),
     }
 }
 
@@ -289,6 +323,32 @@ mod tests {
                 .headers()
                 .get(header::RETRY_AFTER)
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn echoed_request_data_is_cut_after_100_characters() {
+        let exact = "a/".to_owned() + &"b".repeat(98);
+        assert_eq!(echo(&exact), exact.as_str());
+        let long = "é".repeat(101);
+        assert_eq!(echo(&long), "é".repeat(100) + "…");
+        let err = ApiError::unsupported_media_type(&"x".repeat(120_000));
+        let detail = err.detail_text().expect("detail");
+        assert_eq!(
+            detail,
+            format!(
+                "Unsupported media type \"{}…\" in request.",
+                "x".repeat(100)
+            )
+        );
+        let err = ApiError::method_not_allowed(&"X".repeat(500));
+        assert_eq!(
+            err.detail_text(),
+            Some(format!("Method \"{}…\" not allowed.", "X".repeat(100)).as_str())
+        );
+        assert_eq!(
+            ApiError::method_not_allowed("PATCH").detail_text(),
+            Some("Method \"PATCH\" not allowed.")
         );
     }
 

@@ -3,7 +3,7 @@
 //! their own counters to the registry.
 //! One registry per app (not a global) so tests can run several apps at once.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
@@ -56,14 +56,39 @@ impl Metrics {
         String::from_utf8(out).unwrap_or_default()
     }
 
-    /// One answer: `route` is the matched resource's name (its path pattern).
-    pub fn observe(&self, method: &str, route: &str, status: StatusCode, seconds: f64) {
+    /// One answer: `route` is the matched resource's name (its path pattern),
+    /// `None` for anything unrouted. Every label comes from a closed set, so
+    /// what clients send (extension methods, random paths) cannot add series:
+    /// the method is a standard one or `OTHER`, the route a resource name or
+    /// `unmatched`, and the status one of the at most 900 codes actix can send.
+    pub fn observe(&self, method: &Method, route: Option<&str>, status: StatusCode, seconds: f64) {
+        let method = method_label(method);
+        let route = route.unwrap_or(UNMATCHED);
         self.requests
             .with_label_values(&[method, route, status.as_str()])
             .inc();
         self.duration
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+}
+
+/// The route label of requests no resource matched.
+pub const UNMATCHED: &str = "unmatched";
+
+/// RFC 9110's methods and PATCH; every extension method is `OTHER`.
+pub fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "CONNECT" => "CONNECT",
+        "OPTIONS" => "OPTIONS",
+        "TRACE" => "TRACE",
+        "PATCH" => "PATCH",
+        _ => "OTHER",
     }
 }
 
@@ -78,4 +103,32 @@ pub fn endpoint(cfg: &mut web::ServiceConfig) {
                     .body(metrics.render())
             })),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_come_from_closed_sets() {
+        let metrics = Metrics::new("test").expect("registry");
+        let observe = |method: &str, route: Option<&str>| {
+            let method = Method::from_bytes(method.as_bytes()).expect("method");
+            metrics.observe(&method, route, StatusCode::OK, 0.001);
+        };
+        observe("GET", Some("/protected/"));
+        observe("XQ1", None);
+        let series = metrics.render().lines().count();
+        for i in 0..50 {
+            observe(&format!("XQ{i}X"), None);
+            observe("get", None);
+        }
+        assert_eq!(metrics.render().lines().count(), series, "no new series");
+        let text = metrics.render();
+        assert!(
+            text.contains(r#"method="OTHER",route="unmatched",status="200",service="test"} 101"#),
+            "{text}"
+        );
+        assert!(!text.contains("XQ"), "{text}");
+    }
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::auth::format_param;
 use crate::errors::{ApiError, json_response};
 use crate::request::{RequestData, parse_body};
+use actix_web::error::PayloadError;
 use actix_web::http::header;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -117,7 +118,13 @@ pub async fn read_limited(
     }
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::parse_error("Malformed request body."))?;
+        let chunk = chunk.map_err(|e| match e {
+            // `middleware::DeadlineBody`: the body took longer than allowed.
+            PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                ApiError::body_timeout()
+            }
+            _ => ApiError::parse_error("Malformed request body."),
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::payload_too_large(limit));
         }

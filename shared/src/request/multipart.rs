@@ -15,7 +15,7 @@ use super::charset::Charset;
 use super::fields::py_strip;
 use super::filename::usable_file_name;
 use super::negotiation::{MediaType, parse_header_parameters};
-use crate::errors::ApiError;
+use crate::errors::{ApiError, echo};
 use memchr::memmem::find;
 
 fn multipart_error(message: &str) -> ApiError {
@@ -43,19 +43,22 @@ pub(super) fn parse(
     // parser case-insensitively.
     if !content_type.starts_with("multipart/") {
         return Err(multipart_error(&format!(
-            "Invalid Content-Type: {content_type}"
+            "Invalid Content-Type: {}",
+            echo(content_type)
         )));
     }
     if !content_type.is_ascii() {
         return Err(multipart_error(&format!(
-            "Invalid non-ASCII Content-Type in multipart: {content_type}"
+            "Invalid non-ASCII Content-Type in multipart: {}",
+            echo(content_type)
         )));
     }
     let boundary = match MediaType::parse(content_type).param("boundary") {
         None => return Err(multipart_error("Invalid boundary in multipart: None")),
         Some(b) if !valid_boundary(b) => {
             return Err(multipart_error(&format!(
-                "Invalid boundary in multipart: {b}"
+                "Invalid boundary in multipart: {}",
+                echo(b)
             )));
         }
         Some(b) => b.to_owned(),
