@@ -117,18 +117,30 @@ pub fn blacklist(conn: &mut DbConnection, token_id: i64, at: NaiveDateTime) -> Q
 /// blacklist every outstanding token of the user not blacklisted yet (so that Django
 /// on the same database refuses them too). Returns how many were newly blacklisted.
 pub fn blacklist_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
-    write_transaction(conn, |conn| {
-        revocation::lock(conn, Subject::User(user_id), Mode::Exclusive)?;
-        let at = revocation::clock();
-        revocation::record(conn, Subject::User(user_id), at)?;
-        let ids: Vec<i64> = outstanding::table
+    revoke(conn, Subject::User(user_id), |conn| {
+        outstanding::table
             .left_join(blacklisted::table)
             .filter(outstanding::user_id.eq(user_id))
             .filter(blacklisted::id.is_null())
             .select(outstanding::id)
-            .load(conn)?;
+            .load(conn)
+    })
+}
+
+/// A revocation of `subject`, in one transaction: its exclusive lock, its time
+/// (read once the lock is held: see `db::revocation`), then the blacklist rows of
+/// the outstanding tokens `listed` names. Returns how many were newly blacklisted.
+fn revoke(
+    conn: &mut DbConnection,
+    subject: Subject<'_>,
+    listed: impl FnOnce(&mut DbConnection) -> QueryResult<Vec<i64>>,
+) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        revocation::lock(conn, subject, Mode::Exclusive)?;
+        let at = revocation::clock();
+        revocation::record(conn, subject, at)?;
         let mut count = 0;
-        for id in ids {
+        for id in listed(conn)? {
             count += usize::from(blacklist(conn, id, at)?);
         }
         Ok(count)
@@ -219,20 +231,12 @@ pub fn mark_rotated(conn: &mut DbConnection, jti: &str, at: NaiveDateTime) -> Qu
 /// blacklist every recorded token of the family. Returns how many were newly
 /// blacklisted.
 pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> QueryResult<usize> {
-    write_transaction(conn, |conn| {
-        revocation::lock(conn, Subject::Family(family_id), Mode::Exclusive)?;
-        let at = revocation::clock();
-        revocation::record(conn, Subject::Family(family_id), at)?;
-        let ids: Vec<i64> = outstanding::table
+    revoke(conn, Subject::Family(family_id), |conn| {
+        outstanding::table
             .inner_join(family::table.on(family::jti.eq(outstanding::jti)))
             .filter(family::family.eq(family_id))
             .select(outstanding::id)
-            .load(conn)?;
-        let mut count = 0;
-        for id in ids {
-            count += usize::from(blacklist(conn, id, at)?);
-        }
-        Ok(count)
+            .load(conn)
     })
 }
 
