@@ -62,8 +62,12 @@ pub(super) fn rate(raw: &ValueKind) -> Parsed<Option<Rate>> {
 }
 
 /// A list of networks in CIDR notation (`10.0.0.0/8`, `::1/128`); a bare address is its own
-/// /32 or /128. Empty by default; an empty value keeps that default.
+/// /32 or /128. `none` is the empty list (no proxy is trusted), so that a deployment whose
+/// defaults trust one (docker-compose.yml) can say so; an empty value keeps the default.
 pub(super) fn networks(raw: &ValueKind) -> Parsed<Vec<IpNet>> {
+    if matches!(raw, ValueKind::String(text) if text.trim().eq_ignore_ascii_case("none")) {
+        return Ok(Vec::new());
+    }
     values::string_list(raw)?
         .iter()
         .map(|item| {
@@ -119,7 +123,9 @@ mod tests {
         assert!(nets[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().expect("ip")));
         assert!(nets[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().expect("ip")));
         assert!(!nets[1].contains(&"127.0.0.2".parse::<std::net::IpAddr>().expect("ip")));
-        // Unset is the default (no proxy); an empty value keeps it.
+        // `none` trusts no proxy; an empty value is refused (the caller keeps the default).
+        assert_eq!(networks(&s("none")), Ok(Vec::new()));
+        assert_eq!(networks(&s(" NONE ")), Ok(Vec::new()));
         assert!(networks(&s("")).is_err());
         assert!(networks(&s("10.0.0.0/33")).is_err());
         assert!(networks(&s("proxy.local")).is_err());
