@@ -92,7 +92,8 @@ where
     }
     let outcome = work(conn);
     let DbConnection::Sqlite(c) = conn else {
-        unreachable!("the engine of a connection does not change");
+        // The engine of a connection does not change: not reached.
+        return outcome;
     };
     match outcome {
         Ok(value) => {
