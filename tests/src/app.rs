@@ -113,6 +113,10 @@ impl Ctx {
 pub fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // Below the services' 5 s keep-alive: a connection left idle while a test waits
+        // (a Django `migrate`, a sleep) is not reused just as the server closes it, which
+        // fails the next request with "IncompleteMessage" (seen in CI).
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("reqwest client")
 }
