@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 use shared::ApiError;
 use shared::settings::TokenClass;
-use shared::tokens::{Payload, TokenError};
+use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
 use crate::db::revocation::{self, Mode, Subject, write_transaction};
@@ -26,7 +26,7 @@ pub fn timestamp(seconds: f64) -> NaiveDateTime {
 }
 
 /// The token's id as the blacklist stores it (`str()` of the `JTI_CLAIM` value).
-pub fn jti_of(state: &AppState, payload: &Payload) -> Option<String> {
+pub fn jti_of(state: &AppState, payload: &Claims) -> Option<String> {
     let claim = state.settings.jwt.jti_claim.as_deref().unwrap_or("null");
     match payload.get(claim)? {
         Value::String(s) => Some(s.clone()),
@@ -61,7 +61,7 @@ pub fn uses_revocation(state: &AppState) -> bool {
 }
 
 /// The token's `iat` as seconds, if it has a numeric one.
-pub fn issued_at(payload: &Payload) -> Option<f64> {
+pub fn issued_at(payload: &Claims) -> Option<f64> {
     payload
         .get("iat")
         .and_then(shared::tokens::claims::epoch_seconds)
@@ -69,7 +69,7 @@ pub fn issued_at(payload: &Payload) -> Option<f64> {
 
 /// What the refresh-style views need before they act.
 pub struct Loaded {
-    pub payload: Payload,
+    pub payload: Claims,
     /// The user the token names, checked (exists, active); `None` when the token
     /// names nobody (simplejwt skips the check then).
     pub user: Option<User>,
@@ -157,7 +157,7 @@ pub async fn load(
 /// The outstanding row simplejwt would create for a token it blacklists or issues.
 fn outstanding_row(
     state: &AppState,
-    payload: &Payload,
+    payload: &Claims,
     user_id: Option<i32>,
     created_at: f64,
 ) -> Result<NewOutstanding, AuthError> {
@@ -179,7 +179,7 @@ fn outstanding_row(
 /// place in a family (a new one for a login).
 pub async fn record_issued(
     state: &AppState,
-    payload: &Payload,
+    payload: &Claims,
     user_id: Option<i32>,
     now: f64,
 ) -> Result<(), AuthError> {
@@ -206,7 +206,7 @@ pub async fn record_issued(
 /// `Ok(false)`: it was already blacklisted.
 pub async fn blacklist_token(
     state: &AppState,
-    payload: &Payload,
+    payload: &Claims,
     now: f64,
 ) -> Result<bool, AuthError> {
     if !state.settings.tokenpair.token_blacklist {
@@ -248,8 +248,8 @@ enum Rotation {
 /// "Token is blacklisted"), then record the new one in the old one's family.
 pub async fn rotate(
     state: &AppState,
-    old: &Payload,
-    new: &Payload,
+    old: &Claims,
+    new: &Claims,
     user_id: Option<i32>,
     now: f64,
 ) -> Result<(), AuthError> {

@@ -1,6 +1,6 @@
 //! simplejwt's stateful `JWTAuthentication` for the auth service's own
 //! authenticated views: the token (sliding tokens checked against the
-//! blacklist), then the user from the database (spec §5.4).
+//! blacklist), then the user from the database (docs/simplejwt.md §5.4).
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;

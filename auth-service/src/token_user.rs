@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use md5::{Digest, Md5};
 use serde_json::Value;
 use shared::ApiError;
-use shared::tokens::{Payload, TokenError, claims::python_int};
+use shared::tokens::{Claims, TokenError, claims::python_int};
 
 use crate::db::users::{self, User, UserIdField, UserKey};
 use crate::error::AuthError;
@@ -44,9 +44,9 @@ pub enum UserCheck {
     Active(User),
 }
 
-/// simplejwt master's `TokenRefreshSerializer` user check (spec §1.3 step 3),
+/// simplejwt master's `TokenRefreshSerializer` user check (docs/simplejwt.md §1.3 step 3),
 /// without the revoke-token part (see [`password_changed`]).
-pub async fn check_user(state: &AppState, payload: &Payload) -> Result<UserCheck, AuthError> {
+pub async fn check_user(state: &AppState, payload: &Claims) -> Result<UserCheck, AuthError> {
     let Some(claim) = state.tokens.user_id_of(payload) else {
         return Ok(UserCheck::NoUser);
     };
@@ -70,7 +70,7 @@ pub async fn check_user(state: &AppState, payload: &Payload) -> Result<UserCheck
 
 /// `CHECK_REVOKE_TOKEN`: the token's hash claim no longer matches the user's
 /// password hash.
-pub fn password_changed(state: &AppState, payload: &Payload, user: &User) -> bool {
+pub fn password_changed(state: &AppState, payload: &Claims, user: &User) -> bool {
     let jwt = &state.settings.jwt;
     jwt.check_revoke_token
         && payload.get(&jwt.revoke_token_claim).and_then(Value::as_str)

@@ -1,4 +1,4 @@
-//! `POST /api/token/logout-all/` (ours; simplejwt has none, spec §8.2): revoke
+//! `POST /api/token/logout-all/` (ours; simplejwt has none, docs/simplejwt.md §8.2): revoke
 //! every token of the user the access token authenticates, issued up to now: the
 //! user's revocation time, checked by refresh, rotation and verify, and blacklist
 //! rows for the user's outstanding tokens (so Django on the same database refuses

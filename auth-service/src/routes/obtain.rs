@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::errors::json_response;
 use shared::request::required_strings;
 use shared::settings::TokenClass;
-use shared::tokens::{self, Payload};
+use shared::tokens::{self, Claims};
 use shared::views::{negotiate, post_data};
 
 use crate::db::users::{self, User};
@@ -52,7 +52,7 @@ async fn log_in(
     body: web::Payload,
     state: &AppState,
     class: TokenClass,
-) -> Result<(User, Payload, f64), AuthError> {
+) -> Result<(User, Claims, f64), AuthError> {
     // DRF's initial(): content negotiation, then the throttles, then (in the view) the body.
     negotiate(req)?;
     let client = state.throttle.client_ip(req);

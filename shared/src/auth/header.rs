@@ -1,4 +1,4 @@
-//! simplejwt's `JWTAuthentication.get_header` / `get_raw_token` (spec §5.1).
+//! simplejwt's `JWTAuthentication.get_header` / `get_raw_token` (docs/simplejwt.md §5.1).
 
 use actix_web::HttpRequest;
 use std::borrow::Cow;

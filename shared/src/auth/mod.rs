@@ -18,13 +18,13 @@ use std::sync::Arc;
 
 use crate::errors::{ApiError, TokenMessage};
 use crate::settings::TokenClass;
-use crate::tokens::{Payload, TokenBackend, TokenError, now};
+use crate::tokens::{Claims, TokenBackend, TokenError, now};
 
 /// A token that passed every check of one of the `AUTH_TOKEN_CLASSES`.
 #[derive(Debug, Clone)]
 pub struct ValidatedToken {
     pub class: TokenClass,
-    pub payload: Payload,
+    pub payload: Claims,
 }
 
 /// Authenticates requests with the token rules of the shared settings.
@@ -81,7 +81,7 @@ impl Authenticator {
         &self,
         raw: &[u8],
         now: f64,
-        blacklisted: impl Fn(TokenClass, &Payload) -> bool,
+        blacklisted: impl Fn(TokenClass, &Claims) -> bool,
     ) -> Result<ValidatedToken, ApiError> {
         let classes = &self.backend.settings().auth_token_classes;
         // PyJWT's part does not depend on the class: decode once

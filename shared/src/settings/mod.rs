@@ -1,6 +1,6 @@
 //! The typed settings of both services.
 //!
-//! Three layers, later ones winning: the defaults (simplejwt's, spec §3, and ours), an optional
+//! Three layers, later ones winning: the defaults (simplejwt's, docs/simplejwt.md §3, and ours), an optional
 //! TOML file, and the environment:
 //!
 //! ```toml
@@ -72,7 +72,7 @@ pub enum Audience {
     Many(Vec<String>),
 }
 
-/// simplejwt's settings under their own names; defaults as in simplejwt 5.5.1 (spec §3).
+/// simplejwt's settings under their own names; defaults as in simplejwt 5.5.1 (docs/simplejwt.md §3).
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
     pub access_token_lifetime: Duration,
@@ -146,7 +146,7 @@ pub struct TokenpairSettings {
     pub reuse_detection: bool,
     pub reuse_grace: Duration,
     /// Whether simplejwt's `token_blacklist` app is "installed": outstanding rows
-    /// are written and the blacklist is consulted (spec §4.5).
+    /// are written and the blacklist is consulted (docs/simplejwt.md §4.5).
     pub token_blacklist: bool,
     /// Largest request header field (name, `: ` and value), as gunicorn's
     /// `limit_request_field_size`: larger ones get 431 before anything parses them.

@@ -1,4 +1,4 @@
-//! The `SIMPLE_JWT` table: simplejwt's setting names, its defaults (spec §3) and the checks
+//! The `SIMPLE_JWT` table: simplejwt's setting names, its defaults (docs/simplejwt.md §3) and the checks
 //! simplejwt makes at start-up, plus the ones it leaves to the first request.
 
 use super::values::{self, Parsed};
@@ -127,7 +127,7 @@ pub(super) enum Outcome {
 }
 
 impl JwtSettings {
-    /// simplejwt's defaults (spec §3) with the given signing key; the loader starts from it too.
+    /// simplejwt's defaults (docs/simplejwt.md §3) with the given signing key; the loader starts from it too.
     pub fn with_signing_key(key: &str) -> JwtSettings {
         JwtSettings {
             access_token_lifetime: Duration::from_secs(5 * 60),

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::codec::Payload;
+use super::codec::Claims;
 use crate::settings::{Audience, JwtSettings};
 
 /// What PyJWT concluded about the registered claims.
@@ -58,7 +58,7 @@ fn python_int_literal(text: &str) -> Option<f64> {
 
 /// PyJWT's `_validate_claims` with the options simplejwt passes
 /// (`verify_aud` only when `AUDIENCE` is set; issuer checked when set).
-pub fn validate_registered(payload: &Payload, jwt: &JwtSettings, now: f64) -> ClaimsVerdict {
+pub fn validate_registered(payload: &Claims, jwt: &JwtSettings, now: f64) -> ClaimsVerdict {
     let leeway = jwt.leeway;
     if let Some(iat) = payload.get("iat") {
         match python_int(iat) {
@@ -126,7 +126,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn payload(value: Value) -> Payload {
+    fn payload(value: Value) -> Claims {
         match value {
             Value::Object(map) => map,
             _ => unreachable!(),

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::settings::{JwtSettings, SettingsError, require_rsa_bits};
 
 /// A token payload: claims in insertion order, as simplejwt keeps them.
-pub type Payload = Map<String, Value>;
+pub type Claims = Map<String, Value>;
 
 /// Python's base64 decoder is lenient about padding and trailing bits; so are we.
 const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
@@ -40,7 +40,7 @@ pub enum DecodeError {
     Header,
     Algorithm,
     Signature,
-    Payload,
+    Claims,
 }
 
 /// Signing failed (only possible with a broken asymmetric key).
@@ -77,7 +77,7 @@ impl Codec {
             ..Self::for_verifying(jwt)?
         };
         let probe = codec
-            .encode(&Payload::new())
+            .encode(&Claims::new())
             .map_err(|e| SettingsError(format!("SIMPLE_JWT.SIGNING_KEY: {e}")))?;
         if codec.decode(probe.as_bytes()).is_err() {
             return Err(SettingsError(
@@ -110,7 +110,7 @@ impl Codec {
     }
 
     /// `header.payload.signature`, payload as compact ASCII-escaped JSON.
-    pub fn encode(&self, payload: &Payload) -> Result<String, SignError> {
+    pub fn encode(&self, payload: &Claims) -> Result<String, SignError> {
         let key = self
             .encoding
             .as_ref()
@@ -128,7 +128,7 @@ impl Codec {
 
     /// PyJWT's `decode_complete` up to (not including) the claim checks:
     /// segments, header, pinned algorithm, signature, payload object.
-    pub fn decode(&self, token: &[u8]) -> Result<Payload, DecodeError> {
+    pub fn decode(&self, token: &[u8]) -> Result<Claims, DecodeError> {
         let (signing_input, signature) = split_last_dot(token).ok_or(DecodeError::Segments)?;
         let (header, payload) = split_first_dot(signing_input).ok_or(DecodeError::Segments)?;
         // Our own header (every token we issue) needs no parsing.
@@ -141,7 +141,7 @@ impl Codec {
 
         match serde_json::from_slice::<Value>(&payload) {
             Ok(Value::Object(map)) => Ok(map),
-            _ => Err(DecodeError::Payload),
+            _ => Err(DecodeError::Claims),
         }
     }
 }
@@ -329,7 +329,7 @@ mod tests {
         Codec::for_signing(&JwtSettings::with_signing_key(key)).expect("codec")
     }
 
-    fn spec_payload() -> Payload {
+    fn spec_payload() -> Claims {
         match json!({"token_type":"access","exp":2000000000,"iat":1999999700,
                      "jti":"0123456789abcdef0123456789abcdef","user_id":"1"})
         {
@@ -439,7 +439,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             ours.decode(format!("{input}.{sig}").as_bytes()),
-            Err(DecodeError::Payload)
+            Err(DecodeError::Claims)
         );
     }
 

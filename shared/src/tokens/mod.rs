@@ -7,7 +7,7 @@ pub mod codec;
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use codec::{Codec, DecodeError, Payload, SignError};
+pub use codec::{Codec, DecodeError, Claims, SignError};
 
 use crate::settings::{JwtSettings, SettingsError, TokenClass};
 use claims::ClaimsVerdict;
@@ -124,7 +124,7 @@ impl TokenBackend {
     }
 
     /// PyJWT's decode: signature, pinned algorithm and registered claims.
-    pub fn decode(&self, raw: &[u8], now: f64) -> Result<Payload, TokenError> {
+    pub fn decode(&self, raw: &[u8], now: f64) -> Result<Claims, TokenError> {
         let payload = self.codec.decode(raw).map_err(|_| TokenError::Invalid)?;
         match claims::validate_registered(&payload, &self.jwt, now) {
             ClaimsVerdict::Valid => Ok(payload),
@@ -137,7 +137,7 @@ impl TokenBackend {
     /// the blacklist lookup, where there is one).
     pub fn verify_claims(
         &self,
-        payload: &Payload,
+        payload: &Claims,
         class: TokenClass,
         now: f64,
     ) -> Result<(), TokenError> {
@@ -160,14 +160,14 @@ impl TokenBackend {
     }
 
     /// `decode` then `verify_claims`: building a simplejwt token from a string.
-    pub fn validate(&self, raw: &[u8], class: TokenClass, now: f64) -> Result<Payload, TokenError> {
+    pub fn validate(&self, raw: &[u8], class: TokenClass, now: f64) -> Result<Claims, TokenError> {
         let payload = self.decode(raw, now)?;
         self.verify_claims(&payload, class, now)?;
         Ok(payload)
     }
 
     /// simplejwt's `Token.check_exp(claim)`.
-    pub fn check_exp(&self, payload: &Payload, claim: &str, now: f64) -> Result<(), TokenError> {
+    pub fn check_exp(&self, payload: &Claims, claim: &str, now: f64) -> Result<(), TokenError> {
         let value = payload
             .get(claim)
             .ok_or_else(|| TokenError::NoClaim(claim.to_owned()))?;
@@ -179,8 +179,8 @@ impl TokenBackend {
     }
 
     /// A fresh token of a class: `token_type, exp, iat, jti` (+ `refresh_exp` for sliding).
-    pub fn new_token(&self, class: TokenClass, now: f64) -> Payload {
-        let mut payload = Payload::new();
+    pub fn new_token(&self, class: TokenClass, now: f64) -> Claims {
+        let mut payload = Claims::new();
         payload.insert(
             claim_key(self.jwt.token_type_claim.as_deref()),
             Value::from(class.type_name()),
@@ -199,7 +199,7 @@ impl TokenBackend {
     }
 
     /// A new random `jti` (32 lowercase hex characters).
-    pub fn set_jti(&self, payload: &mut Payload) {
+    pub fn set_jti(&self, payload: &mut Claims) {
         payload.insert(
             claim_key(self.jwt.jti_claim.as_deref()),
             Value::from(uuid::Uuid::new_v4().simple().to_string()),
@@ -214,7 +214,7 @@ impl TokenBackend {
         user_id: &str,
         password_hash_md5: Option<String>,
         now: f64,
-    ) -> Payload {
+    ) -> Claims {
         let mut payload = self.new_token(class, now);
         payload.insert(self.jwt.user_id_claim.clone(), Value::from(user_id));
         if self.jwt.check_revoke_token
@@ -228,7 +228,7 @@ impl TokenBackend {
     /// `RefreshToken.access_token`: a new access token expiring `ACCESS_TOKEN_LIFETIME`
     /// after `now`, carrying every claim of the refresh token but its own
     /// type, exp, jti and iat.
-    pub fn access_from(&self, refresh: &Payload, now: f64) -> Payload {
+    pub fn access_from(&self, refresh: &Claims, now: f64) -> Claims {
         let mut access = self.new_token(TokenClass::Access, now);
         let type_key = claim_key(self.jwt.token_type_claim.as_deref());
         let jti_key = claim_key(self.jwt.jti_claim.as_deref());
@@ -245,7 +245,7 @@ impl TokenBackend {
 
     /// simplejwt's `TokenBackend.encode`: `aud`/`iss` added (or overwritten in
     /// place) when configured, then signed.
-    pub fn encode(&self, payload: &Payload) -> Result<String, SignError> {
+    pub fn encode(&self, payload: &Claims) -> Result<String, SignError> {
         if self.jwt.audience.is_none() && self.jwt.issuer.is_none() {
             return self.codec.encode(payload);
         }
@@ -265,7 +265,7 @@ impl TokenBackend {
 
     /// The user id a token names, as the string simplejwt would look up:
     /// `None` when the claim is absent or falsy (simplejwt skips the user check then).
-    pub fn user_id_of<'p>(&self, payload: &'p Payload) -> Option<UserIdClaim<'p>> {
+    pub fn user_id_of<'p>(&self, payload: &'p Claims) -> Option<UserIdClaim<'p>> {
         match payload.get(&self.jwt.user_id_claim)? {
             Value::Null | Value::Bool(false) => None,
             Value::String(s) if s.is_empty() => None,
@@ -311,7 +311,7 @@ mod tests {
         TokenBackend::for_signing(JwtSettings::with_signing_key(TEST_KEY)).unwrap()
     }
 
-    fn obj(v: Value) -> Payload {
+    fn obj(v: Value) -> Claims {
         match v {
             Value::Object(m) => m,
             _ => unreachable!(),
@@ -324,7 +324,7 @@ mod tests {
         let now = 1_700_000_000.75;
         let refresh = b.for_user(TokenClass::Refresh, "2", None, now);
         let access = b.access_from(&refresh, now);
-        let keys = |p: &Payload| p.keys().cloned().collect::<Vec<_>>();
+        let keys = |p: &Claims| p.keys().cloned().collect::<Vec<_>>();
         assert_eq!(
             keys(&refresh),
             ["token_type", "exp", "iat", "jti", "user_id"]

@@ -1,5 +1,5 @@
 //! Token lifecycle: verify, blacklist, rotation (race-free), sliding tokens,
-//! revocation, reuse detection, logout-all, flushexpiredtokens (spec §1.3–1.6,
+//! revocation, reuse detection, logout-all, flushexpiredtokens (docs/simplejwt.md §1.3–1.6,
 //! §2.1, §4.3–4.6, §7).
 
 use diesel::RunQueryDsl;

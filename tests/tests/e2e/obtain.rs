@@ -1,4 +1,4 @@
-//! `POST /api/token/`: spec §1.1, §1.2 and the obtain rows of §2.1.
+//! `POST /api/token/`: docs/simplejwt.md §1.1, §1.2 and the obtain rows of §2.1.
 
 use serde_json::json;
 use std::sync::Arc;
@@ -190,7 +190,7 @@ async fn passwords_and_usernames_are_trimmed_and_numbers_accepted(ctx: Arc<Ctx>)
 
 async fn django_made_hashes_log_in(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
-    // spec §6.2 vectors, made by Django 6.1
+    // docs/simplejwt.md §6.2 vectors, made by Django 6.1
     app.insert_user(
         "v1",
         "pbkdf2_sha256$1000$abc$ezAwPW/wuspSU83Z4aU2LP5+de/RqK3RFrreZbJFqEM=",

@@ -1,4 +1,4 @@
-//! `GET /protected/` on protected-service: spec §2.2 and §5, stateless (§5.5).
+//! `GET /protected/` on protected-service: docs/simplejwt.md §2.2 and §5, stateless (§5.5).
 
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
@@ -94,7 +94,7 @@ async fn token_rules(ctx: Arc<Ctx>) {
             Some("Bearer realm=\"api\"")
         );
     }
-    // stateless: a user id that exists nowhere is still accepted (spec §5.5)
+    // stateless: a user id that exists nowhere is still accepted (docs/simplejwt.md §5.5)
     app.protected(Some(&bearer(with("user_id", json!("424242")))))
         .await
         .assert(200, OK);

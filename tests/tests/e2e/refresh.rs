@@ -1,4 +1,4 @@
-//! `POST /api/token/refresh/`: spec §1.3 and the refresh rows of §2.1 that need
+//! `POST /api/token/refresh/`: docs/simplejwt.md §1.3 and the refresh rows of §2.1 that need
 //! no blacklist.
 
 use jsonwebtoken::Algorithm;

@@ -1,4 +1,4 @@
-//! The tutorial's curl session (spec/tutorial.md), step by step.
+//! The tutorial's curl session (README, "The tutorial's flow"), step by step.
 
 use std::sync::Arc;
 use std::time::Duration;

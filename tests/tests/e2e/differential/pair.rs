@@ -502,7 +502,7 @@ pub(crate) fn alice() -> Value {
     json!(user_id("alice").to_string())
 }
 
-/// Tokens that are invalid for every view, one reason each (spec §2.1 row "garbage / …").
+/// Tokens that are invalid for every view, one reason each (docs/simplejwt.md §2.1 row "garbage / …").
 pub(crate) fn invalid_variants(good: &Value) -> Vec<(&'static str, String)> {
     let t = now();
     let mut tampered = forge(good);

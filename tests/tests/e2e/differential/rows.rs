@@ -1,4 +1,4 @@
-//! The default profile: every row of spec §2.1, §2.2 and §1.1.
+//! The default profile: every row of docs/simplejwt.md §2.1, §2.2 and §1.1.
 
 use super::*;
 
