@@ -1,8 +1,8 @@
-//! The reference Django app (`../shared/django-ref`, or `$DJANGO_REF_DIR`: Django 5.2 + DRF +
+//! The reference Django app (`reference/django/`, or `$DJANGO_REF_DIR`: Django 5.2 + DRF +
 //! simplejwt 5.5.1), for the differential and shared-database tests.
 //!
 //! * The virtualenv is `$DJANGO_REF_VENV`, else `<workspace>/.django-ref-venv` (made by
-//!   `../shared/django-ref/setup.sh`; `.ci/run` makes it). Without it the tests that need
+//!   `reference/django/setup.sh`; `.ci/run` makes it). Without it the tests that need
 //!   Django are skipped, loudly, unless `TOKENPAIR_REQUIRE_DJANGO=1` (CI): then they fail.
 //! * Django's `migrate` runs once per test run, into the PostgreSQL database
 //!   [`TEMPLATE`], together with the users of [`USERS`] made by Django's own hasher; each
@@ -119,14 +119,8 @@ pub fn reference() -> Result<&'static Reference, String> {
 fn find() -> Result<Reference, String> {
     let venv = std::env::var_os("DJANGO_REF_VENV")
         .map_or_else(|| workspace().join(".django-ref-venv"), PathBuf::from);
-    let beside_workspace = || {
-        let workspace = workspace();
-        workspace
-            .parent()
-            .unwrap_or(&workspace)
-            .join("shared/django-ref")
-    };
-    let app = std::env::var_os("DJANGO_REF_DIR").map_or_else(beside_workspace, PathBuf::from);
+    let app = std::env::var_os("DJANGO_REF_DIR")
+        .map_or_else(|| workspace().join("reference/django"), PathBuf::from);
     if !app.join("manage.py").is_file() {
         return Err(format!(
             "no reference app at {} (set DJANGO_REF_DIR)",
@@ -157,7 +151,7 @@ fn reference_or_panic() -> &'static Reference {
 
 /// The environment a Django process gets: nothing inherited but PATH and the locale, so a
 /// developer's own SIMPLE_JWT__/DATABASE_URL variables never leak in. `database` is in our
-/// DATABASE_URL syntax (`postgres://…` or `sqlite://PATH`).
+/// DATABASE_URL syntax (`postgres://…` or `sqlite://PATH`), which the reference app reads too.
 fn django_env(database: &str, settings: &[(&str, &str)]) -> Vec<(String, String)> {
     let reference = reference_or_panic();
     let mut env = vec![
@@ -173,14 +167,8 @@ fn django_env(database: &str, settings: &[(&str, &str)]) -> Vec<(String, String)
         ),
         ("SECRET_KEY".to_owned(), TEST_SECRET_KEY.to_owned()),
         ("DRF_AUTH_CLASS".to_owned(), STATELESS_AUTH.to_owned()),
+        ("DATABASE_URL".to_owned(), database.to_owned()),
     ];
-    match database.strip_prefix("sqlite://") {
-        Some(path) => {
-            env.push(("DJANGO_DB".to_owned(), "sqlite".to_owned()));
-            env.push(("SQLITE_PATH".to_owned(), path.to_owned()));
-        }
-        None => env.push(("DATABASE_URL".to_owned(), database.to_owned())),
-    }
     env.extend(
         settings
             .iter()

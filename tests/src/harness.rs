@@ -115,7 +115,7 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
             "\n{line}\nDJANGO DIFFERENTIAL TESTS SKIPPED: {why}.\n\
              The tests against the real Django + simplejwt (and the shared-database tests) did\n\
              not run. Make the reference virtualenv with\n\
-             `DJANGO_REF_VENV=$PWD/.django-ref-venv ../shared/django-ref/setup.sh`, or run\n\
+             `DJANGO_REF_VENV=$PWD/.django-ref-venv reference/django/setup.sh`, or run\n\
              `bash .ci/run`, which makes it and requires it ({}=1).\n{line}",
             crate::django::REQUIRE_VAR,
         );
