@@ -1,11 +1,11 @@
 //! Test vectors made by Django itself, so that these tests pin compatibility with real Django
 //! rather than with our own reading of it.
 //!
-//! `DJANGO61_*` are the published Django 6.1 vectors from the specification of this module.
+//! `DJANGO61_*` are the published Django 6.1 vectors of docs/simplejwt.md §6.2.
 //!
 //! `DJANGO52_*` were made with the reference app's virtualenv (Django 5.2.19, argon2-cffi 25.1.0,
-//! bcrypt 5.0.0; `cd /work/main && /work/shared/django-ref/setup.sh`), by running each script
-//! below with `/work/main/.django-ref-venv/bin/python`. Every script first does
+//! bcrypt 5.0.0; `reference/django/setup.sh` run from the repository root), by running each
+//! script below with `.django-ref-venv/bin/python`. Every script first does
 //! `import django; from django.conf import settings; settings.configure(); django.setup()`;
 //! scripts 1 and 2 also asserted, before printing, that Django's `check_password` accepts each
 //! hash with its password and refuses the password with a character appended (script 1 also
@@ -61,7 +61,7 @@
 //! `Argon2`, printed by a throw-away example binary in the scratch crate this module was
 //! developed in, were fed to
 //! ```sh
-//! /work/main/.django-ref-venv/bin/python -c "import sys, django; from django.conf import settings; \
+//! .django-ref-venv/bin/python -c "import sys, django; from django.conf import settings; \
 //!   settings.configure(); django.setup(); from django.contrib.auth.hashers import check_password; \
 //!   pw = 'Zoë pässwörd ✓'; print([(check_password(pw, h), check_password(pw + 'x', h)) for h in sys.argv[1:]])" \
 //!   'pbkdf2_sha256$1500000$9tySGQQsiEJBOywXgeN3db$c/V8U5CatJgPmDMgVeGbHN8goq1Yn2W16P7zPe11t2Q=' \

@@ -114,8 +114,8 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
         eprintln!(
             "\n{line}\nDJANGO DIFFERENTIAL TESTS SKIPPED: {why}.\n\
              The tests against the real Django + simplejwt (and the shared-database tests) did\n\
-             not run. Make the reference virtualenv with\n\
-             `DJANGO_REF_VENV=$PWD/.django-ref-venv reference/django/setup.sh`, or run\n\
+             not run. Make the reference virtualenv (.django-ref-venv) with\n\
+             `reference/django/setup.sh` run from the repository root, or run\n\
              `bash .ci/run`, which makes it and requires it ({}=1).\n{line}",
             crate::django::REQUIRE_VAR,
         );
