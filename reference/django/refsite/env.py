@@ -73,12 +73,14 @@ def simple_jwt_value(name, raw):
         if name in NUMBERS:
             return float(text) if '.' in text else int(text)
         if name in BOOLEANS:
-            return {'true': True, 'false': False}[text.lower()]
+            if text not in ('true', 'false'):
+                raise ValueError('expected true or false')
+            return text == 'true'
         if name in LISTS:
             if text.startswith('['):
                 return tuple(json.loads(text))
             return tuple(item.strip() for item in text.split(',') if item.strip())
-    except (ValueError, KeyError) as error:
+    except ValueError as error:
         raise ImproperlyConfigured(f'{PREFIX}{name}={raw!r}: {error}') from error
     # strings keep their spaces: a PEM key ends with a newline
     return raw
