@@ -1,52 +1,68 @@
 //! The `SIMPLE_JWT` table: simplejwt's setting names, its defaults (docs/simplejwt.md §3) and the checks
 //! simplejwt makes at start-up, plus the ones it leaves to the first request.
 
+use super::catalogue::{self, JWT_TABLE, Section, Setting, set};
 use super::values::{self, Parsed};
-use super::{Audience, JwtSettings, KeyRules, Secret, SettingsError, TokenClass};
+use super::{KeyRules, Secret, SettingsError};
 use config::ValueKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Every name simplejwt reads (5.5.1 and master), for "did you mean" hints.
-pub(super) const NAMES: &[&str] = &[
-    "ACCESS_TOKEN_LIFETIME",
-    "REFRESH_TOKEN_LIFETIME",
-    "ROTATE_REFRESH_TOKENS",
-    "BLACKLIST_AFTER_ROTATION",
-    "UPDATE_LAST_LOGIN",
-    "ALGORITHM",
-    "SIGNING_KEY",
-    "VERIFYING_KEY",
-    "AUDIENCE",
-    "ISSUER",
-    "JSON_ENCODER",
-    "JWK_URL",
-    "LEEWAY",
-    "AUTH_HEADER_TYPES",
-    "AUTH_HEADER_NAME",
-    "USER_ID_FIELD",
-    "USER_ID_CLAIM",
-    "USER_AUTHENTICATION_RULE",
-    "ON_LOGIN_SUCCESS",
-    "ON_LOGIN_FAILED",
-    "AUTH_TOKEN_CLASSES",
-    "TOKEN_TYPE_CLAIM",
-    "JTI_CLAIM",
-    "TOKEN_USER_CLASS",
-    "SLIDING_TOKEN_REFRESH_EXP_CLAIM",
-    "SLIDING_TOKEN_LIFETIME",
-    "SLIDING_TOKEN_REFRESH_LIFETIME",
-    "TOKEN_OBTAIN_SERIALIZER",
-    "TOKEN_REFRESH_SERIALIZER",
-    "TOKEN_VERIFY_SERIALIZER",
-    "TOKEN_BLACKLIST_SERIALIZER",
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER",
-    "SLIDING_TOKEN_REFRESH_SERIALIZER",
-    "CHECK_REVOKE_TOKEN",
-    "REVOKE_TOKEN_CLAIM",
-    "CHECK_USER_IS_ACTIVE",
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenClass {
+    Access,
+    Refresh,
+    Sliding,
+    Untyped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// simplejwt's settings under their own names; defaults as in simplejwt 5.5.1 (docs/simplejwt.md §3).
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub access_token_lifetime: Duration,
+    pub refresh_token_lifetime: Duration,
+    pub rotate_refresh_tokens: bool,
+    pub blacklist_after_rotation: bool,
+    pub update_last_login: bool,
+    pub algorithm: jsonwebtoken::Algorithm,
+    /// SIGNING_KEY, else SECRET_KEY. Never empty for HS*; for asymmetric algorithms it may be
+    /// empty in a service that only verifies (see [`JwtSettings::require_signing_key`]).
+    pub signing_key: Secret,
+    /// PEM public key; `None` is simplejwt's `""`.
+    pub verifying_key: Option<String>,
+    pub audience: Option<Audience>,
+    pub issuer: Option<String>,
+    pub jwk_url: Option<String>,
+    /// Seconds.
+    pub leeway: f64,
+    /// Never empty.
+    pub auth_header_types: Vec<String>,
+    /// A lowercase header name, already converted from Django's `HTTP_X_...` form.
+    pub auth_header_name: String,
+    pub user_id_field: String,
+    pub user_id_claim: String,
+    /// Never empty.
+    pub auth_token_classes: Vec<TokenClass>,
+    /// `None`: token types are not checked.
+    pub token_type_claim: Option<String>,
+    /// `None`: tokens need no id.
+    pub jti_claim: Option<String>,
+    pub sliding_token_refresh_exp_claim: String,
+    pub sliding_token_lifetime: Duration,
+    pub sliding_token_refresh_lifetime: Duration,
+    pub check_revoke_token: bool,
+    pub revoke_token_claim: String,
+    pub check_user_is_active: bool,
+    /// Not simplejwt's: where the HMAC key came from and whether a short one is allowed.
+    pub key_rules: KeyRules,
+}
 
 /// simplejwt refuses to start when one of these is present; so do we, so that a configuration
 /// accepted here is accepted by the reference app too.
@@ -120,10 +136,197 @@ const TOKEN_CLASSES: [(&str, TokenClass); 4] = [
     ("UntypedToken", TokenClass::Untyped),
 ];
 
-pub(super) enum Outcome {
-    Known,
-    /// simplejwt ignores names it does not know; the caller warns.
-    Unknown,
+/// simplejwt's settings, in the README's order; the Python hooks and removed names are below.
+impl Section for JwtSettings {
+    const SETTINGS: &'static [Setting<Self>] = &[
+        Setting::simplejwt(
+            "ACCESS_TOKEN_LIFETIME",
+            "5 minutes",
+            "access token lifetime",
+            |s, raw| set(&mut s.access_token_lifetime, values::duration(raw)),
+        ),
+        Setting::simplejwt(
+            "REFRESH_TOKEN_LIFETIME",
+            "1 day",
+            "refresh token lifetime (also for rotated tokens)",
+            |s, raw| set(&mut s.refresh_token_lifetime, values::duration(raw)),
+        ),
+        Setting::simplejwt(
+            "ROTATE_REFRESH_TOKENS",
+            "false",
+            "refresh also returns a new refresh token",
+            |s, raw| set(&mut s.rotate_refresh_tokens, values::boolean(raw)),
+        ),
+        Setting::simplejwt(
+            "BLACKLIST_AFTER_ROTATION",
+            "false",
+            "rotation blacklists the old refresh token (race-free here); also makes verify consult the blacklist",
+            |s, raw| set(&mut s.blacklist_after_rotation, values::boolean(raw)),
+        ),
+        Setting::simplejwt(
+            "UPDATE_LAST_LOGIN",
+            "false",
+            "obtain writes `auth_user.last_login`",
+            |s, raw| set(&mut s.update_last_login, values::boolean(raw)),
+        ),
+        Setting::simplejwt(
+            "ALGORITHM",
+            "HS256",
+            "HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA",
+            |s, raw| set(&mut s.algorithm, algorithm(raw)),
+        ),
+        // Unset means "default to SECRET_KEY", resolved in `finish`.
+        Setting::simplejwt(
+            "SIGNING_KEY",
+            "`SECRET_KEY`",
+            "HMAC secret, or PEM private key (auth-service)",
+            |s, raw| {
+                let key = values::optional(raw, values::string)?;
+                s.signing_key = key.map(Secret::from).unwrap_or_default();
+                Ok(())
+            },
+        ),
+        Setting::simplejwt(
+            "VERIFYING_KEY",
+            "none",
+            "PEM public key for asymmetric algorithms",
+            |s, raw| set(&mut s.verifying_key, values::optional(raw, values::string)),
+        ),
+        Setting::simplejwt(
+            "AUDIENCE",
+            "none",
+            "`aud` added and required (one string or a JSON list)",
+            |s, raw| set(&mut s.audience, values::optional(raw, audience)),
+        ),
+        Setting::simplejwt("ISSUER", "none", "`iss` added and required", |s, raw| {
+            set(&mut s.issuer, values::optional(raw, values::string))
+        }),
+        Setting::simplejwt(
+            "JWK_URL",
+            "none",
+            "not supported (keys are not fetched): refused with an asymmetric algorithm, ignored with HMAC",
+            |s, raw| set(&mut s.jwk_url, values::optional(raw, values::string)),
+        ),
+        Setting::simplejwt(
+            "LEEWAY",
+            "0",
+            "seconds (fractions allowed) of clock skew for `exp`/`iat`/`nbf`",
+            |s, raw| {
+                set(
+                    &mut s.leeway,
+                    values::duration(raw).map(|d| d.as_secs_f64()),
+                )
+            },
+        ),
+        Setting::simplejwt(
+            "AUTH_HEADER_TYPES",
+            "`Bearer`",
+            "accepted schemes; the first is used in `WWW-Authenticate`",
+            |s, raw| set(&mut s.auth_header_types, header_types(raw)),
+        ),
+        Setting::simplejwt(
+            "AUTH_HEADER_NAME",
+            "`HTTP_AUTHORIZATION`",
+            "Django META form (`HTTP_X_AUTH`) or a header name (`X-Auth`)",
+            |s, raw| set(&mut s.auth_header_name, header_name(raw)),
+        ),
+        Setting::simplejwt(
+            "USER_ID_FIELD",
+            "`id`",
+            "`id`, `username` or `email`",
+            |s, raw| set(&mut s.user_id_field, values::string(raw)),
+        ),
+        Setting::simplejwt(
+            "USER_ID_CLAIM",
+            "`user_id`",
+            "claim holding the user id (always written as a string)",
+            |s, raw| set(&mut s.user_id_claim, values::string(raw)),
+        ),
+        Setting::simplejwt(
+            "AUTH_TOKEN_CLASSES",
+            "`AccessToken`",
+            "token classes `/protected/` accepts, dotted path or short name (`AccessToken`, `SlidingToken`, …)",
+            |s, raw| set(&mut s.auth_token_classes, token_classes(raw)),
+        ),
+        Setting::simplejwt(
+            "TOKEN_TYPE_CLAIM",
+            "`token_type`",
+            "`none` skips type checks",
+            |s, raw| {
+                set(
+                    &mut s.token_type_claim,
+                    values::optional(raw, values::string),
+                )
+            },
+        ),
+        Setting::simplejwt(
+            "JTI_CLAIM",
+            "`jti`",
+            "`none` skips the id requirement",
+            |s, raw| set(&mut s.jti_claim, values::optional(raw, values::string)),
+        ),
+        Setting::simplejwt(
+            "SLIDING_TOKEN_LIFETIME",
+            "5 minutes",
+            "sliding token `exp`",
+            |s, raw| set(&mut s.sliding_token_lifetime, values::duration(raw)),
+        ),
+        Setting::simplejwt(
+            "SLIDING_TOKEN_REFRESH_LIFETIME",
+            "1 day",
+            "sliding token `refresh_exp` (never extended)",
+            |s, raw| set(&mut s.sliding_token_refresh_lifetime, values::duration(raw)),
+        ),
+        Setting::simplejwt(
+            "SLIDING_TOKEN_REFRESH_EXP_CLAIM",
+            "`refresh_exp`",
+            "",
+            |s, raw| set(&mut s.sliding_token_refresh_exp_claim, values::string(raw)),
+        ),
+        Setting::simplejwt(
+            "CHECK_USER_IS_ACTIVE",
+            "true",
+            "inactive users refused at refresh (auth-service)",
+            |s, raw| set(&mut s.check_user_is_active, values::boolean(raw)),
+        ),
+        Setting::simplejwt(
+            "CHECK_REVOKE_TOKEN",
+            "false",
+            "tokens carry the MD5 of the password hash; a password change revokes them at refresh",
+            |s, raw| set(&mut s.check_revoke_token, values::boolean(raw)),
+        ),
+        Setting::simplejwt("REVOKE_TOKEN_CLAIM", "`hash_password`", "", |s, raw| {
+            set(&mut s.revoke_token_claim, values::string(raw))
+        }),
+    ];
+}
+
+impl Default for JwtSettings {
+    /// simplejwt's defaults, no key yet.
+    fn default() -> Self {
+        Self::with_signing_key("")
+    }
+}
+
+/// Every name simplejwt reads (5.5.1 and master), for "did you mean" hints.
+pub(super) fn names() -> Vec<&'static str> {
+    catalogue::names::<JwtSettings>(Some(JWT_TABLE))
+        .chain(PYTHON_HOOKS.iter().map(|(hook, _)| *hook))
+        .collect()
+}
+
+/// The `SIMPLE_JWT` names simplejwt knows that are not settings of ours: a removed name fails
+/// as in simplejwt, a Python hook is accepted at its default only. `None`: a name simplejwt
+/// does not know either, which it ignores (the caller warns).
+pub(super) fn apply_other(name: &str, raw: &ValueKind) -> Option<Parsed<()>> {
+    if REMOVED.contains(&name) {
+        return Some(Err(format!(
+            "The '{name}' setting has been removed. Please refer to '{SETTINGS_DOC}' for \
+             available settings."
+        )));
+    }
+    let (_, default) = PYTHON_HOOKS.iter().find(|(hook, _)| *hook == name)?;
+    Some(python_hook(raw, *default))
 }
 
 impl JwtSettings {
@@ -195,57 +398,6 @@ impl JwtSettings {
              SIMPLE_JWT__VERIFYING_KEY",
             self.algorithm
         )))
-    }
-
-    /// One `SIMPLE_JWT` entry, checked as simplejwt would at start-up.
-    pub(super) fn apply(&mut self, name: &str, raw: &ValueKind) -> Parsed<Outcome> {
-        match name {
-            "ACCESS_TOKEN_LIFETIME" => self.access_token_lifetime = values::duration(raw)?,
-            "REFRESH_TOKEN_LIFETIME" => self.refresh_token_lifetime = values::duration(raw)?,
-            "ROTATE_REFRESH_TOKENS" => self.rotate_refresh_tokens = values::boolean(raw)?,
-            "BLACKLIST_AFTER_ROTATION" => self.blacklist_after_rotation = values::boolean(raw)?,
-            "UPDATE_LAST_LOGIN" => self.update_last_login = values::boolean(raw)?,
-            "ALGORITHM" => self.algorithm = algorithm(raw)?,
-            // Unset means "default to SECRET_KEY", resolved in `finish`.
-            "SIGNING_KEY" => {
-                self.signing_key = values::optional(raw, values::string)?
-                    .map(Secret::from)
-                    .unwrap_or_default();
-            }
-            "VERIFYING_KEY" => self.verifying_key = values::optional(raw, values::string)?,
-            "AUDIENCE" => self.audience = values::optional(raw, audience)?,
-            "ISSUER" => self.issuer = values::optional(raw, values::string)?,
-            "JWK_URL" => self.jwk_url = values::optional(raw, values::string)?,
-            "LEEWAY" => self.leeway = values::duration(raw)?.as_secs_f64(),
-            "AUTH_HEADER_TYPES" => self.auth_header_types = header_types(raw)?,
-            "AUTH_HEADER_NAME" => self.auth_header_name = header_name(raw)?,
-            "USER_ID_FIELD" => self.user_id_field = values::string(raw)?,
-            "USER_ID_CLAIM" => self.user_id_claim = values::string(raw)?,
-            "AUTH_TOKEN_CLASSES" => self.auth_token_classes = token_classes(raw)?,
-            "TOKEN_TYPE_CLAIM" => self.token_type_claim = values::optional(raw, values::string)?,
-            "JTI_CLAIM" => self.jti_claim = values::optional(raw, values::string)?,
-            "SLIDING_TOKEN_REFRESH_EXP_CLAIM" => {
-                self.sliding_token_refresh_exp_claim = values::string(raw)?;
-            }
-            "SLIDING_TOKEN_LIFETIME" => self.sliding_token_lifetime = values::duration(raw)?,
-            "SLIDING_TOKEN_REFRESH_LIFETIME" => {
-                self.sliding_token_refresh_lifetime = values::duration(raw)?;
-            }
-            "CHECK_REVOKE_TOKEN" => self.check_revoke_token = values::boolean(raw)?,
-            "REVOKE_TOKEN_CLAIM" => self.revoke_token_claim = values::string(raw)?,
-            "CHECK_USER_IS_ACTIVE" => self.check_user_is_active = values::boolean(raw)?,
-            _ if REMOVED.contains(&name) => {
-                return Err(format!(
-                    "The '{name}' setting has been removed. Please refer to '{SETTINGS_DOC}' \
-                     for available settings."
-                ));
-            }
-            _ => match PYTHON_HOOKS.iter().find(|(hook, _)| *hook == name) {
-                Some((_, default)) => python_hook(raw, *default)?,
-                None => return Ok(Outcome::Unknown),
-            },
-        }
-        Ok(Outcome::Known)
     }
 
     /// Cross-setting rules, once every entry is in.
@@ -404,16 +556,16 @@ mod tests {
     #[test]
     fn every_listed_name_is_handled() {
         let mut jwt = JwtSettings::with_signing_key("k");
-        for name in NAMES {
-            let outcome = jwt.apply(name, &ValueKind::String("none".into()));
-            assert!(!matches!(outcome, Ok(Outcome::Unknown)), "{name}");
+        let none = ValueKind::String("none".into());
+        for name in names() {
+            let known = catalogue::apply(&mut jwt, Some(JWT_TABLE), name, &none).is_some()
+                || apply_other(name, &none).is_some();
+            assert!(known, "{name}");
         }
         for name in REMOVED {
-            assert!(!NAMES.contains(name));
-            assert!(jwt.apply(name, &ValueKind::String("x".into())).is_err());
-        }
-        for (hook, _) in PYTHON_HOOKS {
-            assert!(NAMES.contains(hook), "{hook}");
+            assert!(!names().contains(name));
+            let x = ValueKind::String("x".into());
+            assert!(matches!(apply_other(name, &x), Some(Err(_))));
         }
     }
 }
