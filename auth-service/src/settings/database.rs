@@ -1,6 +1,6 @@
 //! The database: `DATABASE_URL` and the pool's `TOKENPAIR` settings.
 
-use shared::settings::catalogue::{Section, Setting, set};
+use shared::settings::catalogue::{OURS, Section, Setting, TOP, set};
 use shared::settings::{Secret, values};
 use std::time::Duration;
 
@@ -35,25 +35,29 @@ impl DatabaseSettings {
 
 impl Section for DatabaseSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::top(
+        Setting::new(
+            TOP,
             "DATABASE_URL",
             "`./db.sqlite3`",
             "`postgres://…`, `postgresql://…` or `sqlite://PATH` (auth-service only)",
             |s, raw| set(&mut s.url, values::secret(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "DB_POOL_SIZE",
             "10",
             "database connections per auth-service",
             |s, raw| set(&mut s.pool_size, values::count(raw, 1)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "DB_POOL_TIMEOUT",
             "5s",
             "wait for a connection before answering 503",
             |s, raw| set(&mut s.pool_timeout, values::positive_duration(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "DB_STATEMENT_TIMEOUT",
             "5s",
             "longest a query may run or wait for a lock; then the request gets 503",

@@ -1,7 +1,7 @@
 //! `TOKENPAIR` settings of the password hashers.
 
 use django_hashers::{HasherConfig, HasherKind};
-use shared::settings::catalogue::{Section, Setting, set};
+use shared::settings::catalogue::{OURS, Section, Setting, set};
 use shared::settings::{cores, values};
 
 /// Django 6.1's count; Django 5.2 uses 1_000_000, set PBKDF2_ITERATIONS to match it.
@@ -43,13 +43,15 @@ impl HashingSettings {
 
 impl Section for HashingSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::ours(
+        Setting::new(
+            OURS,
             "PBKDF2_ITERATIONS",
             "1500000",
             "cost of new `pbkdf2_sha256` hashes (Django 6.1; 1000000 = Django 5.2)",
             |s, raw| set(&mut s.pbkdf2_iterations, values::count(raw, 1)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "PASSWORD_HASHER",
             "`pbkdf2_sha256`",
             "hasher for new passwords: `pbkdf2_sha256` or `argon2`",
@@ -65,20 +67,23 @@ impl Section for HashingSettings {
                 set(&mut s.password_hasher, values::keyword(raw, &choices))
             },
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "HASH_UPGRADE",
             "false",
             "Django's re-hash on login when a hash is outdated (see compatibility notes before \
              enabling)",
             |s, raw| set(&mut s.hash_upgrade, values::boolean(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "HASH_THREADS",
             "cores − 1 (at least 1)",
             "password hashes computed at once, on dedicated threads at the lowest CPU priority",
             |s, raw| set(&mut s.hash_threads, values::count(raw, 1)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "HASH_QUEUE",
             "64",
             "logins allowed to wait for a hashing thread; beyond, 503 at once",

@@ -14,7 +14,7 @@ pub use requests::RequestSettings;
 pub use revocation::RevocationSettings;
 pub use throttle::{Rate, ThrottleSettings};
 
-use shared::settings::catalogue::{self, Applied, Extension, OUR_TABLE, RawValue};
+use shared::settings::catalogue::{self, Applied, Extension, OURS, RawValue};
 use shared::settings::values::Parsed;
 use shared::settings::{Settings, SettingsError};
 use std::ops::Deref;
@@ -113,7 +113,7 @@ impl Extension for Sections {
     }
 
     fn names() -> Vec<&'static str> {
-        let table = Some(OUR_TABLE);
+        let table = OURS;
         catalogue::names::<DatabaseSettings>(table)
             .chain(catalogue::names::<HashingSettings>(table))
             .chain(catalogue::names::<RequestSettings>(table))

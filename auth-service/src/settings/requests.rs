@@ -1,7 +1,7 @@
 //! `TOKENPAIR` settings of request bodies, which only auth-service reads (protected-service's
 //! one route takes none).
 
-use shared::settings::catalogue::{Section, Setting, set};
+use shared::settings::catalogue::{OURS, Section, Setting, set};
 use shared::settings::values;
 
 /// A smaller limit would start refusing ordinary login and refresh requests (a refresh token
@@ -22,7 +22,8 @@ impl Default for RequestSettings {
 }
 
 impl Section for RequestSettings {
-    const SETTINGS: &'static [Setting<Self>] = &[Setting::ours(
+    const SETTINGS: &'static [Setting<Self>] = &[Setting::new(
+        OURS,
         "MAX_BODY_BYTES",
         "65536",
         "larger request bodies get 413",

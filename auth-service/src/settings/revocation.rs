@@ -1,6 +1,6 @@
 //! `TOKENPAIR` settings of refresh-token revocation: the blacklist and reuse detection.
 
-use shared::settings::catalogue::{Section, Setting, set};
+use shared::settings::catalogue::{OURS, Section, Setting, set};
 use shared::settings::values;
 use std::time::Duration;
 
@@ -25,19 +25,22 @@ impl Default for RevocationSettings {
 
 impl Section for RevocationSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::ours(
+        Setting::new(
+            OURS,
             "TOKEN_BLACKLIST",
             "true",
             "simplejwt's `token_blacklist` app \"installed\": outstanding rows, blacklist checks",
             |s, raw| set(&mut s.token_blacklist, values::boolean(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "REUSE_DETECTION",
             "false",
             "refresh-token reuse detection (needs rotation + blacklist after rotation)",
             |s, raw| set(&mut s.reuse_detection, values::boolean(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "REUSE_GRACE",
             "5s",
             "window in which a reused rotated token is a client's duplicate, not theft",

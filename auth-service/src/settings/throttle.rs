@@ -3,7 +3,7 @@
 
 use ipnet::IpNet;
 use shared::settings::RawValue as ValueKind;
-use shared::settings::catalogue::{Section, Setting, set};
+use shared::settings::catalogue::{OURS, Section, Setting, set};
 use shared::settings::values::{self, Parsed};
 use std::time::Duration;
 
@@ -29,20 +29,23 @@ impl Default for ThrottleSettings {
 
 impl Section for ThrottleSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::ours(
+        Setting::new(
+            OURS,
             "LOGIN_THROTTLE_USER",
             "`10/min`",
             "failed logins per username and client IP (DRF rate syntax: `N/s`, `N/min`, \
              `N/hour`, `N/day`; `off`)",
             |s, raw| set(&mut s.login_throttle_user, rate(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "LOGIN_THROTTLE_IP",
             "`300/min`",
             "login attempts per client IP (`off` disables)",
             |s, raw| set(&mut s.login_throttle_ip, rate(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "TRUSTED_PROXIES",
             "none",
             "CIDRs of your proxies (`none`: no proxy); a request from one is attributed to the \

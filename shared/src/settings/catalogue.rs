@@ -13,9 +13,16 @@ pub const JWT_TABLE: &str = "SIMPLE_JWT";
 /// Ours: `[TOKENPAIR]`, `TOKENPAIR__<NAME>`.
 pub const OUR_TABLE: &str = "TOKENPAIR";
 
+/// Where a setting is, as `Setting::table` holds it: a top-level key,
+pub const TOP: Option<&str> = None;
+/// in simplejwt's table,
+pub const SIMPLE_JWT: Option<&str> = Some(JWT_TABLE);
+/// or in ours.
+pub const OURS: Option<&str> = Some(OUR_TABLE);
+
 /// One setting of the section `S`.
 pub struct Setting<S> {
-    /// `None` for a top-level key (`DATABASE_URL`), else `JWT_TABLE` or `OUR_TABLE`.
+    /// `TOP` (`DATABASE_URL`), `SIMPLE_JWT` or `OURS`.
     pub table: Option<&'static str>,
     /// As written in the table, e.g. `DB_POOL_SIZE`.
     pub name: &'static str,
@@ -29,47 +36,16 @@ pub struct Setting<S> {
 }
 
 impl<S> Setting<S> {
-    /// A `TOKENPAIR` setting.
-    pub const fn ours(
+    /// `table`: `TOP`, `SIMPLE_JWT` or `OURS`.
+    pub const fn new(
+        table: Option<&'static str>,
         name: &'static str,
         default: &'static str,
         doc: &'static str,
         apply: fn(&mut S, &RawValue) -> Parsed<()>,
     ) -> Self {
         Self {
-            table: Some(OUR_TABLE),
-            name,
-            default,
-            doc,
-            apply,
-        }
-    }
-
-    /// A `SIMPLE_JWT` setting.
-    pub const fn simplejwt(
-        name: &'static str,
-        default: &'static str,
-        doc: &'static str,
-        apply: fn(&mut S, &RawValue) -> Parsed<()>,
-    ) -> Self {
-        Self {
-            table: Some(JWT_TABLE),
-            name,
-            default,
-            doc,
-            apply,
-        }
-    }
-
-    /// A top-level key.
-    pub const fn top(
-        name: &'static str,
-        default: &'static str,
-        doc: &'static str,
-        apply: fn(&mut S, &RawValue) -> Parsed<()>,
-    ) -> Self {
-        Self {
-            table: None,
+            table,
             name,
             default,
             doc,

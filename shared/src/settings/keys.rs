@@ -6,7 +6,7 @@
 
 use jsonwebtoken::Algorithm;
 
-use super::catalogue::{Section, Setting, set};
+use super::catalogue::{OURS, Section, Setting, TOP, set};
 use super::{JwtSettings, Secret, SettingsError};
 
 /// What the error and the warning suggest: 48 random bytes, written as 64 base64
@@ -28,13 +28,15 @@ pub struct KeySettings {
 
 impl Section for KeySettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::top(
+        Setting::new(
+            TOP,
             "SECRET_KEY",
             "—",
             "Django's `SECRET_KEY`; the default signing key",
             |s, raw| set(&mut s.secret_key, super::values::secret(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "ALLOW_WEAK_KEY",
             "false",
             "accept an HMAC key shorter than the hash output (32/48/64 bytes), with a warning",

@@ -1,7 +1,9 @@
 //! The loader: the file and the environment merged into layers, then each entry handed to the
 //! section whose catalogue names it.
 
-use super::catalogue::{self, Applied, Extension, JWT_TABLE, OUR_TABLE, RawValue, did_you_mean};
+use super::catalogue::{
+    self, Applied, Extension, JWT_TABLE, OUR_TABLE, OURS, RawValue, SIMPLE_JWT, did_you_mean,
+};
 use super::{JwtSettings, values};
 use super::{KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
@@ -108,16 +110,15 @@ impl Settings {
         let mut jwt = JwtSettings::default();
         for (name, value) in &jwt_entries {
             let at = place(Some(JWT_TABLE), name, value, file_name);
-            let outcome =
-                catalogue::apply(&mut jwt, Some(JWT_TABLE), name, &value.kind).or_else(|| {
-                    simplejwt::apply_other(name, &value.kind).map(|checked| match checked {
-                        Ok(()) => Ok(Applied::Set),
-                        // `SIMPLE_JWT__X=` (e.g. compose's `${X:-}`) for a name that cannot
-                        // be set: as if absent.
-                        Err(_) if values::is_empty(&value.kind) => Ok(Applied::KeptDefault),
-                        Err(msg) => Err(msg),
-                    })
-                });
+            let outcome = catalogue::apply(&mut jwt, SIMPLE_JWT, name, &value.kind).or_else(|| {
+                simplejwt::apply_other(name, &value.kind).map(|checked| match checked {
+                    Ok(()) => Ok(Applied::Set),
+                    // `SIMPLE_JWT__X=` (e.g. compose's `${X:-}`) for a name that cannot
+                    // be set: as if absent.
+                    Err(_) if values::is_empty(&value.kind) => Ok(Applied::KeptDefault),
+                    Err(msg) => Err(msg),
+                })
+            });
             match outcome {
                 Some(Ok(Applied::Set)) => {
                     explicit.insert(format!("{JWT_TABLE}.{name}"));
@@ -134,7 +135,7 @@ impl Settings {
 
         for (name, value) in &our_entries {
             let at = place(Some(OUR_TABLE), name, value, file_name);
-            match sections.apply(Some(OUR_TABLE), name, &value.kind) {
+            match sections.apply(OURS, name, &value.kind) {
                 Some(Ok(Applied::Set)) => {
                     explicit.insert(format!("{OUR_TABLE}.{name}"));
                 }
@@ -196,7 +197,7 @@ impl<X: Extension> Sections<X> {
 
     /// The `TOKENPAIR` names this service knows.
     fn names() -> Vec<&'static str> {
-        let table = Some(OUR_TABLE);
+        let table = OURS;
         catalogue::names::<KeySettings>(table)
             .chain(catalogue::names::<ServerSettings>(table))
             .chain(catalogue::names::<LogSettings>(table))

@@ -1,6 +1,6 @@
 //! The `TOKENPAIR` settings both services read: the HTTP server's shape and limits, and logging.
 
-use super::catalogue::{Section, Setting, set};
+use super::catalogue::{OURS, Section, Setting, set};
 use super::values;
 use std::num::NonZeroUsize;
 use std::time::Duration;
@@ -41,13 +41,15 @@ impl Default for ServerSettings {
 
 impl Section for ServerSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::ours(
+        Setting::new(
+            OURS,
             "WORKERS",
             "cores",
             "HTTP worker threads per service",
             |s, raw| set(&mut s.workers, values::count(raw, 1)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "MAX_HEADER_BYTES",
             "8190",
             "largest request header field (name and value), gunicorn's limit; larger ones get \
@@ -59,19 +61,22 @@ impl Section for ServerSettings {
                 )
             },
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "CLIENT_HEAD_TIMEOUT",
             "5s",
             "time a client has to send its request head; slower connections are closed (408)",
             |s, raw| set(&mut s.client_head_timeout, values::positive_duration(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "CLIENT_BODY_TIMEOUT",
             "10s",
             "time a client has to send the whole body; slower ones get 408 and are closed",
             |s, raw| set(&mut s.client_body_timeout, values::positive_duration(raw)),
         ),
-        Setting::ours(
+        Setting::new(
+            OURS,
             "SHUTDOWN_GRACE",
             "8s",
             "on SIGTERM/Ctrl-C, time in-flight requests get to finish before exit",
@@ -104,7 +109,8 @@ impl Default for LogSettings {
 
 impl Section for LogSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::ours(
+        Setting::new(
+            OURS,
             "LOG_FORMAT",
             "`text`",
             "`text` or `json` (one JSON object per line)",
@@ -114,7 +120,8 @@ impl Section for LogSettings {
             },
         ),
         // Checked where the EnvFilter is built: this crate does not link tracing-subscriber.
-        Setting::ours(
+        Setting::new(
+            OURS,
             "LOG_LEVEL",
             "`info`",
             "a tracing filter (`RUST_LOG` wins)",

@@ -1,12 +1,16 @@
 //! The `SIMPLE_JWT` table: simplejwt's setting names, its defaults (docs/simplejwt.md §3) and the checks
 //! simplejwt makes at start-up, plus the ones it leaves to the first request.
 
-use super::catalogue::{self, JWT_TABLE, Section, Setting, set};
-use super::values::{self, Parsed};
+mod hooks;
+mod parsers;
+
+pub(in crate::settings) use hooks::{apply_other, names};
+
+use super::catalogue::{SIMPLE_JWT, Section, Setting, set};
+use super::values;
 use super::{KeyRules, Secret, SettingsError};
-use config::ValueKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
-use std::str::FromStr;
+use parsers::{algorithm, audience, header_name, header_types, token_classes};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,119 +68,54 @@ pub struct JwtSettings {
     pub key_rules: KeyRules,
 }
 
-/// simplejwt refuses to start when one of these is present; so do we, so that a configuration
-/// accepted here is accepted by the reference app too.
-const REMOVED: &[&str] = &[
-    "AUTH_HEADER_TYPE",
-    "AUTH_TOKEN_CLASS",
-    "SECRET_KEY",
-    "TOKEN_BACKEND_CLASS",
-];
-
-const SETTINGS_DOC: &str =
-    "https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html";
-
-/// Settings that name Python code. Only simplejwt's own default is accepted: its behaviour is
-/// what we implement, while anything else would be silently different.
-const PYTHON_HOOKS: &[(&str, Option<&str>)] = &[
-    ("JSON_ENCODER", None),
-    (
-        "TOKEN_USER_CLASS",
-        Some("rest_framework_simplejwt.models.TokenUser"),
-    ),
-    (
-        "USER_AUTHENTICATION_RULE",
-        Some("rest_framework_simplejwt.authentication.default_user_authentication_rule"),
-    ),
-    (
-        "ON_LOGIN_SUCCESS",
-        Some("rest_framework_simplejwt.serializers.default_on_login_success"),
-    ),
-    (
-        "ON_LOGIN_FAILED",
-        Some("rest_framework_simplejwt.serializers.default_on_login_failed"),
-    ),
-    (
-        "TOKEN_OBTAIN_SERIALIZER",
-        Some("rest_framework_simplejwt.serializers.TokenObtainPairSerializer"),
-    ),
-    (
-        "TOKEN_REFRESH_SERIALIZER",
-        Some("rest_framework_simplejwt.serializers.TokenRefreshSerializer"),
-    ),
-    (
-        "TOKEN_VERIFY_SERIALIZER",
-        Some("rest_framework_simplejwt.serializers.TokenVerifySerializer"),
-    ),
-    (
-        "TOKEN_BLACKLIST_SERIALIZER",
-        Some("rest_framework_simplejwt.serializers.TokenBlacklistSerializer"),
-    ),
-    (
-        "SLIDING_TOKEN_OBTAIN_SERIALIZER",
-        Some("rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer"),
-    ),
-    (
-        "SLIDING_TOKEN_REFRESH_SERIALIZER",
-        Some("rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer"),
-    ),
-];
-
-/// Algorithms PyJWT (and so simplejwt) accepts but jsonwebtoken cannot do: they get their own
-/// message, since "Unrecognized" would wrongly suggest a typo.
-const PYJWT_ONLY_ALGORITHMS: &[&str] = &["ES512", "ES521", "ES256K"];
-
-const TOKEN_CLASS_MODULE: &str = "rest_framework_simplejwt.tokens.";
-
-/// simplejwt's class names, as written in `AUTH_TOKEN_CLASSES`.
-const TOKEN_CLASSES: [(&str, TokenClass); 4] = [
-    ("AccessToken", TokenClass::Access),
-    ("RefreshToken", TokenClass::Refresh),
-    ("SlidingToken", TokenClass::Sliding),
-    ("UntypedToken", TokenClass::Untyped),
-];
-
 /// simplejwt's settings, in the README's order; the Python hooks and removed names are below.
 impl Section for JwtSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "ACCESS_TOKEN_LIFETIME",
             "5 minutes",
             "access token lifetime",
             |s, raw| set(&mut s.access_token_lifetime, values::duration(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "REFRESH_TOKEN_LIFETIME",
             "1 day",
             "refresh token lifetime (also for rotated tokens)",
             |s, raw| set(&mut s.refresh_token_lifetime, values::duration(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "ROTATE_REFRESH_TOKENS",
             "false",
             "refresh also returns a new refresh token",
             |s, raw| set(&mut s.rotate_refresh_tokens, values::boolean(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "BLACKLIST_AFTER_ROTATION",
             "false",
             "rotation blacklists the old refresh token (race-free here); also makes verify consult the blacklist",
             |s, raw| set(&mut s.blacklist_after_rotation, values::boolean(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "UPDATE_LAST_LOGIN",
             "false",
             "obtain writes `auth_user.last_login`",
             |s, raw| set(&mut s.update_last_login, values::boolean(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "ALGORITHM",
             "HS256",
             "HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA",
             |s, raw| set(&mut s.algorithm, algorithm(raw)),
         ),
         // Unset means "default to SECRET_KEY", resolved in `finish`.
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "SIGNING_KEY",
             "`SECRET_KEY`",
             "HMAC secret, or PEM private key (auth-service)",
@@ -186,28 +125,36 @@ impl Section for JwtSettings {
                 Ok(())
             },
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "VERIFYING_KEY",
             "none",
             "PEM public key for asymmetric algorithms",
             |s, raw| set(&mut s.verifying_key, values::optional(raw, values::string)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "AUDIENCE",
             "none",
             "`aud` added and required (one string or a JSON list)",
             |s, raw| set(&mut s.audience, values::optional(raw, audience)),
         ),
-        Setting::simplejwt("ISSUER", "none", "`iss` added and required", |s, raw| {
-            set(&mut s.issuer, values::optional(raw, values::string))
-        }),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
+            "ISSUER",
+            "none",
+            "`iss` added and required",
+            |s, raw| set(&mut s.issuer, values::optional(raw, values::string)),
+        ),
+        Setting::new(
+            SIMPLE_JWT,
             "JWK_URL",
             "none",
             "not supported (keys are not fetched): refused with an asymmetric algorithm, ignored with HMAC",
             |s, raw| set(&mut s.jwk_url, values::optional(raw, values::string)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "LEEWAY",
             "0",
             "seconds (fractions allowed) of clock skew for `exp`/`iat`/`nbf`",
@@ -218,37 +165,43 @@ impl Section for JwtSettings {
                 )
             },
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "AUTH_HEADER_TYPES",
             "`Bearer`",
             "accepted schemes; the first is used in `WWW-Authenticate`",
             |s, raw| set(&mut s.auth_header_types, header_types(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "AUTH_HEADER_NAME",
             "`HTTP_AUTHORIZATION`",
             "Django META form (`HTTP_X_AUTH`) or a header name (`X-Auth`)",
             |s, raw| set(&mut s.auth_header_name, header_name(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "USER_ID_FIELD",
             "`id`",
             "`id`, `username` or `email`",
             |s, raw| set(&mut s.user_id_field, values::string(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "USER_ID_CLAIM",
             "`user_id`",
             "claim holding the user id (always written as a string)",
             |s, raw| set(&mut s.user_id_claim, values::string(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "AUTH_TOKEN_CLASSES",
             "`AccessToken`",
             "token classes `/protected/` accepts, dotted path or short name (`AccessToken`, `SlidingToken`, …)",
             |s, raw| set(&mut s.auth_token_classes, token_classes(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "TOKEN_TYPE_CLAIM",
             "`token_type`",
             "`none` skips type checks",
@@ -259,45 +212,55 @@ impl Section for JwtSettings {
                 )
             },
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "JTI_CLAIM",
             "`jti`",
             "`none` skips the id requirement",
             |s, raw| set(&mut s.jti_claim, values::optional(raw, values::string)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "SLIDING_TOKEN_LIFETIME",
             "5 minutes",
             "sliding token `exp`",
             |s, raw| set(&mut s.sliding_token_lifetime, values::duration(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "SLIDING_TOKEN_REFRESH_LIFETIME",
             "1 day",
             "sliding token `refresh_exp` (never extended)",
             |s, raw| set(&mut s.sliding_token_refresh_lifetime, values::duration(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "SLIDING_TOKEN_REFRESH_EXP_CLAIM",
             "`refresh_exp`",
             "",
             |s, raw| set(&mut s.sliding_token_refresh_exp_claim, values::string(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "CHECK_USER_IS_ACTIVE",
             "true",
             "inactive users refused at refresh (auth-service)",
             |s, raw| set(&mut s.check_user_is_active, values::boolean(raw)),
         ),
-        Setting::simplejwt(
+        Setting::new(
+            SIMPLE_JWT,
             "CHECK_REVOKE_TOKEN",
             "false",
             "tokens carry the MD5 of the password hash; a password change revokes them at refresh",
             |s, raw| set(&mut s.check_revoke_token, values::boolean(raw)),
         ),
-        Setting::simplejwt("REVOKE_TOKEN_CLAIM", "`hash_password`", "", |s, raw| {
-            set(&mut s.revoke_token_claim, values::string(raw))
-        }),
+        Setting::new(
+            SIMPLE_JWT,
+            "REVOKE_TOKEN_CLAIM",
+            "`hash_password`",
+            "",
+            |s, raw| set(&mut s.revoke_token_claim, values::string(raw)),
+        ),
     ];
 }
 
@@ -306,27 +269,6 @@ impl Default for JwtSettings {
     fn default() -> Self {
         Self::with_signing_key("")
     }
-}
-
-/// Every name simplejwt reads (5.5.1 and master), for "did you mean" hints.
-pub(super) fn names() -> Vec<&'static str> {
-    catalogue::names::<JwtSettings>(Some(JWT_TABLE))
-        .chain(PYTHON_HOOKS.iter().map(|(hook, _)| *hook))
-        .collect()
-}
-
-/// The `SIMPLE_JWT` names simplejwt knows that are not settings of ours: a removed name fails
-/// as in simplejwt, a Python hook is accepted at its default only. `None`: a name simplejwt
-/// does not know either, which it ignores (the caller warns).
-pub(super) fn apply_other(name: &str, raw: &ValueKind) -> Option<Parsed<()>> {
-    if REMOVED.contains(&name) {
-        return Some(Err(format!(
-            "The '{name}' setting has been removed. Please refer to '{SETTINGS_DOC}' for \
-             available settings."
-        )));
-    }
-    let (_, default) = PYTHON_HOOKS.iter().find(|(hook, _)| *hook == name)?;
-    Some(python_hook(raw, *default))
 }
 
 impl JwtSettings {
@@ -437,135 +379,5 @@ impl JwtSettings {
             ));
         }
         Ok(())
-    }
-}
-
-fn algorithm(raw: &ValueKind) -> Parsed<Algorithm> {
-    let name = values::string(raw)?;
-    // simplejwt compares names exactly, so "hs256" is unrecognized there too.
-    if let Ok(algorithm) = Algorithm::from_str(&name) {
-        return Ok(algorithm);
-    }
-    if PYJWT_ONLY_ALGORITHMS.contains(&name.as_str()) {
-        return Err(format!(
-            "algorithm '{name}' is not supported by tokenpair (use one of HS256, HS384, HS512, \
-             RS256, RS384, RS512, ES256, ES384, PS256, PS384, PS512, EdDSA)"
-        ));
-    }
-    // simplejwt's own message; `escape_debug` keeps it on one line.
-    Err(format!(
-        "Unrecognized algorithm type '{}'",
-        name.escape_debug()
-    ))
-}
-
-/// One audience, or several. A plain string is always one audience, commas included, as the
-/// reference app passes it through untouched.
-fn audience(raw: &ValueKind) -> Parsed<Audience> {
-    let list = match raw {
-        ValueKind::Array(_) => values::string_list(raw)?,
-        ValueKind::String(s) if s.trim_start().starts_with('[') => values::json_list(s.trim())?,
-        _ => return values::string(raw).map(Audience::One),
-    };
-    if list.is_empty() {
-        return Err("empty audience list (use none to unset AUDIENCE)".to_owned());
-    }
-    Ok(Audience::Many(list))
-}
-
-fn header_types(raw: &ValueKind) -> Parsed<Vec<String>> {
-    let types = values::string_list(raw)?;
-    if types.is_empty() {
-        return Err("must list at least one header type, e.g. Bearer".to_owned());
-    }
-    // The header is split on whitespace, so such a type could never match.
-    if let Some(bad) = types
-        .iter()
-        .find(|t| t.is_empty() || t.chars().any(char::is_whitespace))
-    {
-        return Err(format!(
-            "invalid header type {bad:?} (one word, e.g. Bearer)"
-        ));
-    }
-    Ok(types)
-}
-
-/// Django's META key (`HTTP_X_AUTH`) or a plain header name (`X-Auth`), stored lowercase as
-/// HTTP/2 and actix header maps use it.
-fn header_name(raw: &ValueKind) -> Parsed<String> {
-    let written = values::string(raw)?;
-    let name = match written.strip_prefix("HTTP_") {
-        Some(rest) => rest.replace('_', "-"),
-        None => written.clone(),
-    };
-    if name.is_empty() || !name.bytes().all(is_token_char) {
-        return Err(format!(
-            "invalid header name {written:?} (use e.g. HTTP_AUTHORIZATION or Authorization)"
-        ));
-    }
-    Ok(name.to_ascii_lowercase())
-}
-
-/// RFC 9110 `tchar`: what a header field name may consist of.
-fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn token_classes(raw: &ValueKind) -> Parsed<Vec<TokenClass>> {
-    let classes = values::string_list(raw)?
-        .iter()
-        .map(|written| {
-            let short = written.strip_prefix(TOKEN_CLASS_MODULE).unwrap_or(written);
-            TOKEN_CLASSES
-                .iter()
-                .find(|(name, _)| *name == short)
-                .map(|(_, class)| *class)
-                .ok_or_else(|| {
-                    format!(
-                        "unknown token class {written:?} (use AccessToken, RefreshToken, \
-                         SlidingToken or UntypedToken, optionally as \
-                         {TOKEN_CLASS_MODULE}<Name>)"
-                    )
-                })
-        })
-        .collect::<Parsed<Vec<_>>>()?;
-    if classes.is_empty() {
-        return Err("must list at least one token class, e.g. AccessToken".to_owned());
-    }
-    Ok(classes)
-}
-
-fn python_hook(raw: &ValueKind, default: Option<&str>) -> Parsed<()> {
-    let value = values::optional(raw, values::string)?;
-    if value.is_none() || value.as_deref() == default {
-        return Ok(());
-    }
-    Err(match default {
-        Some(default) => format!(
-            "Python hooks are not supported: only simplejwt's default {default:?} (or none) \
-             can be set"
-        ),
-        None => "Python hooks are not supported: only none can be set".to_owned(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_listed_name_is_handled() {
-        let mut jwt = JwtSettings::with_signing_key("k");
-        let none = ValueKind::String("none".into());
-        for name in names() {
-            let known = catalogue::apply(&mut jwt, Some(JWT_TABLE), name, &none).is_some()
-                || apply_other(name, &none).is_some();
-            assert!(known, "{name}");
-        }
-        for name in REMOVED {
-            assert!(!names().contains(name));
-            let x = ValueKind::String("x".into());
-            assert!(matches!(apply_other(name, &x), Some(Err(_))));
-        }
     }
 }
