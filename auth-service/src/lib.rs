@@ -10,10 +10,12 @@ pub mod lifecycle;
 pub mod login;
 pub mod request_user;
 pub mod routes;
+pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod throttle;
 pub mod token_user;
 
 pub use django_hashers as hashers;
+pub use settings::AuthSettings;
 pub use startup::Application;

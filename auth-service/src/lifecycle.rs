@@ -37,7 +37,7 @@ pub fn jti_of(state: &AppState, payload: &Claims) -> Option<String> {
 
 /// Whether simplejwt's blacklist app applies to this token class.
 pub fn uses_blacklist(state: &AppState, class: TokenClass) -> bool {
-    state.settings.tokenpair.token_blacklist
+    state.settings.revocation.token_blacklist
         && matches!(class, TokenClass::Refresh | TokenClass::Sliding)
 }
 
@@ -57,7 +57,7 @@ pub fn revoked_error(state: &AppState) -> AuthError {
 /// Whether revocation times apply: they are recorded only with the blacklist
 /// (logout-all and reuse detection need it).
 pub fn uses_revocation(state: &AppState) -> bool {
-    state.settings.tokenpair.token_blacklist
+    state.settings.revocation.token_blacklist
 }
 
 /// The token's `iat` as seconds, if it has a numeric one.
@@ -183,11 +183,11 @@ pub async fn record_issued(
     user_id: Option<i32>,
     now: f64,
 ) -> Result<(), AuthError> {
-    if !state.settings.tokenpair.token_blacklist {
+    if !state.settings.revocation.token_blacklist {
         return Ok(());
     }
     let row = outstanding_row(state, payload, user_id, now)?;
-    let family = state.settings.tokenpair.reuse_detection;
+    let family = state.settings.revocation.reuse_detection;
     state
         .db
         .run(move |conn| {
@@ -209,7 +209,7 @@ pub async fn blacklist_token(
     payload: &Claims,
     now: f64,
 ) -> Result<bool, AuthError> {
-    if !state.settings.tokenpair.token_blacklist {
+    if !state.settings.revocation.token_blacklist {
         return Ok(true);
     }
     let key: Option<UserKey> = state
@@ -254,11 +254,11 @@ pub async fn rotate(
     now: f64,
 ) -> Result<(), AuthError> {
     let settings = &state.settings;
-    if !settings.tokenpair.token_blacklist {
+    if !settings.revocation.token_blacklist {
         return Ok(());
     }
     let spend = settings.jwt.blacklist_after_rotation;
-    let families = settings.tokenpair.reuse_detection;
+    let families = settings.revocation.reuse_detection;
     let old_row = outstanding_row(state, old, user_id, now)?;
     let new_row = outstanding_row(state, new, user_id, now)?;
     let old_iat = issued_at(old);
@@ -313,7 +313,7 @@ pub async fn rotate(
 /// the grace window, someone replayed it: revoke its whole family. Within the
 /// window it is a client's concurrent duplicate, which revokes nothing.
 async fn detect_reuse(state: &AppState, jti: &str, now: f64) -> Result<(), AuthError> {
-    let tp = &state.settings.tokenpair;
+    let tp = &state.settings.revocation;
     if !tp.reuse_detection {
         return Ok(());
     }

@@ -77,7 +77,7 @@ pub async fn authenticate(
     if let Some(bucket) = bucket {
         throttle::clear(state, bucket).await?;
     }
-    if must_update && state.settings.tokenpair.hash_upgrade {
+    if must_update && state.settings.hashing.hash_upgrade {
         user.password = upgrade_hash(state, &user, password).await?;
     }
     Ok(user)

@@ -10,6 +10,7 @@ use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
 use crate::routes;
+use crate::settings::AuthSettings;
 use crate::state::{AppState, StartupError};
 
 pub struct Application {
@@ -20,24 +21,24 @@ pub struct Application {
 impl Application {
     /// Connect the database, decode the keys and start serving on `listener`
     /// (the server runs once the returned value is awaited or spawned).
-    pub fn build(settings: shared::Settings, listener: TcpListener) -> Result<Self, StartupError> {
+    pub fn build(settings: AuthSettings, listener: TcpListener) -> Result<Self, StartupError> {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
-        let workers = settings.tokenpair.workers.max(1);
-        let grace = settings.tokenpair.shutdown_grace;
+        let workers = settings.server.workers.max(1);
+        let grace = settings.server.shutdown_grace;
         let state = AppState::new(settings)?;
         log_database(&state);
         let port = listener.local_addr()?.port();
         let authenticator = web::Data::new(state.authenticator());
-        let blacklist = state.settings.tokenpair.token_blacklist;
+        let blacklist = state.settings.revocation.token_blacklist;
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
         // Per-request spans cost a random id and formatting on every request:
         // only when INFO logs are on (the default) is anyone reading them.
         let request_logs = tracing::enabled!(tracing::Level::INFO);
-        let limits = shared::middleware::ClientLimits::new(&state.settings.tokenpair);
-        let head_timeout = state.settings.tokenpair.client_head_timeout;
+        let limits = shared::middleware::ClientLimits::new(&state.settings.server);
+        let head_timeout = state.settings.server.client_head_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(shared::middleware::finish))
@@ -77,7 +78,7 @@ impl Application {
 }
 
 fn log_database(state: &AppState) {
-    match state.settings.database_url_redacted() {
+    match state.settings.database.url_redacted() {
         Some(url) => tracing::info!(database = %url, "database"),
         None => tracing::info!(
             database = crate::db::DEFAULT_SQLITE_FILE,

@@ -4,14 +4,14 @@ use prometheus::{IntCounterVec, Opts};
 use shared::metrics::Metrics;
 use std::sync::Arc;
 
-use shared::settings::{PasswordHasherKind, Settings};
+use crate::settings::AuthSettings;
 use shared::tokens::TokenBackend;
 use shared::{ApiError, Authenticator};
 
 use crate::db::users::UserIdField;
 use crate::db::{DatabaseTarget, Db, PoolSettings};
 use crate::hash_pool::HashPool;
-use crate::hashers::{HasherConfig, HasherKind};
+use crate::hashers::HasherConfig;
 use crate::throttle::LoginThrottle;
 
 /// Why the service cannot start: one line, naming the setting or resource.
@@ -32,7 +32,7 @@ impl From<std::io::Error> for StartupError {
 }
 
 pub struct AppState {
-    pub settings: Settings,
+    pub settings: AuthSettings,
     pub metrics: actix_web::web::Data<Metrics>,
     /// `tokenpair_logins_total{outcome="success"|"failure"|"busy"|"throttled"}`.
     pub logins: IntCounterVec,
@@ -47,7 +47,7 @@ pub struct AppState {
 impl AppState {
     /// Everything that does not need the database.
     pub fn checked_parts(
-        settings: &Settings,
+        settings: &AuthSettings,
     ) -> Result<(TokenBackend, HasherConfig, UserIdField, DatabaseTarget), StartupError> {
         let tokens = TokenBackend::for_signing(settings.jwt.clone())?;
         let user_id_field = UserIdField::parse(&settings.jwt.user_id_field).ok_or_else(|| {
@@ -56,7 +56,7 @@ impl AppState {
                 settings.jwt.user_id_field
             ))
         })?;
-        let (jwt, tp) = (&settings.jwt, &settings.tokenpair);
+        let (jwt, tp) = (&settings.jwt, &settings.revocation);
         if tp.reuse_detection
             && !(jwt.rotate_refresh_tokens && jwt.blacklist_after_rotation && tp.token_blacklist)
         {
@@ -64,15 +64,14 @@ impl AppState {
                 "TOKENPAIR.REUSE_DETECTION: needs SIMPLE_JWT.ROTATE_REFRESH_TOKENS, SIMPLE_JWT.BLACKLIST_AFTER_ROTATION and TOKENPAIR.TOKEN_BLACKLIST on".into(),
             ));
         }
-        let target = DatabaseTarget::from_url(settings.database_url.as_ref().map(|s| s.expose()))
+        let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))
             .map_err(StartupError)?;
         Ok((tokens, hasher_config(settings), user_id_field, target))
     }
 
-    pub fn new(settings: Settings) -> Result<Self, StartupError> {
+    pub fn new(settings: AuthSettings) -> Result<Self, StartupError> {
         let (tokens, hasher, user_id_field, target) = Self::checked_parts(&settings)?;
-        let tp = &settings.tokenpair;
-        let db = Db::open(&target, PoolSettings::from_settings(tp))
+        let db = Db::open(&target, PoolSettings::from_settings(&settings.database))
             .map_err(|e| StartupError(format!("DATABASE_URL: {e}")))?;
         let metrics = Metrics::new("auth-service").map_err(|e| StartupError(e.to_string()))?;
         let logins = IntCounterVec::new(
@@ -84,12 +83,12 @@ impl AppState {
         Ok(Self {
             metrics: actix_web::web::Data::new(metrics),
             logins,
-            hashing: HashPool::new(tp.hash_threads, tp.hash_queue),
+            hashing: HashPool::new(settings.hashing.hash_threads, settings.hashing.hash_queue),
             tokens: Arc::new(tokens),
             db,
             hasher,
             user_id_field,
-            throttle: Arc::new(LoginThrottle::new(tp)),
+            throttle: Arc::new(LoginThrottle::new(&settings.throttle)),
             settings,
         })
     }
@@ -105,10 +104,6 @@ impl AppState {
     }
 }
 
-pub fn hasher_config(settings: &Settings) -> HasherConfig {
-    let kind = match settings.tokenpair.password_hasher {
-        PasswordHasherKind::Pbkdf2Sha256 => HasherKind::Pbkdf2Sha256,
-        PasswordHasherKind::Argon2 => HasherKind::Argon2,
-    };
-    HasherConfig::new(kind, settings.tokenpair.pbkdf2_iterations)
+pub fn hasher_config(settings: &AuthSettings) -> HasherConfig {
+    settings.hashing.hasher_config()
 }

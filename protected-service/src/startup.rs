@@ -54,13 +54,13 @@ impl Application {
         let authenticator = web::Data::new(Authenticator::new(backend));
         let metrics = web::Data::new(Metrics::new("protected-service").map_err(|e| e.to_string())?);
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let workers = settings.tokenpair.workers.max(1);
-        let grace = settings.tokenpair.shutdown_grace;
+        let workers = settings.server.workers.max(1);
+        let grace = settings.server.shutdown_grace;
         // Per-request spans cost a random id and formatting on every request:
         // only when INFO logs are on (the default) is anyone reading them.
         let request_logs = tracing::enabled!(tracing::Level::INFO);
-        let limits = shared::middleware::ClientLimits::new(&settings.tokenpair);
-        let head_timeout = settings.tokenpair.client_head_timeout;
+        let limits = shared::middleware::ClientLimits::new(&settings.server);
+        let head_timeout = settings.server.client_head_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(shared::middleware::finish))

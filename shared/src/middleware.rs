@@ -26,7 +26,7 @@ use crate::auth::format_param;
 use crate::errors::{ApiError, render_json};
 use crate::metrics::Metrics;
 use crate::request::json_indent;
-use crate::settings::TokenpairSettings;
+use crate::settings::ServerSettings;
 use crate::views::{latin1, render_indented};
 
 /// The headers Django's default middleware (SecurityMiddleware,
@@ -65,7 +65,7 @@ pub struct ClientLimits {
 }
 
 impl ClientLimits {
-    pub fn new(settings: &TokenpairSettings) -> Self {
+    pub fn new(settings: &ServerSettings) -> Self {
         Self {
             max_header_bytes: settings.max_header_bytes,
             body_timeout: settings.client_body_timeout,
@@ -75,7 +75,7 @@ impl ClientLimits {
 
 impl Default for ClientLimits {
     fn default() -> Self {
-        Self::new(&TokenpairSettings::default())
+        Self::new(&ServerSettings::default())
     }
 }
 

@@ -7,12 +7,15 @@ use crate::Settings;
 
 /// Initialise logging, bind `bind` and run `start(settings, listener)` to
 /// completion on a multi-threaded runtime. Errors are one line for the CLI.
-pub fn serve<F, Fut>(settings: Settings, bind: &str, start: F) -> Result<(), String>
+/// `S`: the service's settings, which hold the shared ones.
+pub fn serve<S, F, Fut>(settings: S, bind: &str, start: F) -> Result<(), String>
 where
-    F: FnOnce(Settings, TcpListener) -> Fut,
+    S: AsRef<Settings>,
+    F: FnOnce(S, TcpListener) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
-    crate::telemetry::init(settings.tokenpair.log_format, &settings.tokenpair.log_level);
+    let log = &settings.as_ref().log;
+    crate::telemetry::init(log.format, &log.level);
     let listener = TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

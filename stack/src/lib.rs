@@ -8,11 +8,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
+use auth_service::AuthSettings;
 use auth_service::db::users::{self, NewUser};
 use auth_service::db::{DatabaseTarget, Engine, migrations};
 use auth_service::hashers;
 use clap::Parser;
-use shared::Settings;
 
 /// The tutorial's user, so the tutorial's curl session works as written.
 pub const DEMO_USERNAME: &str = "kyoko";
@@ -88,7 +88,7 @@ impl Stack {
             )),
             None => None,
         };
-        let settings = Settings::from_sources(
+        let settings = AuthSettings::from_sources(
             file.as_ref()
                 .map(|(name, text)| (name.as_str(), text.as_str())),
             env,
@@ -97,16 +97,17 @@ impl Stack {
         if let Some(path) = &key_file {
             signing_key::check_length(path, &settings)?;
         }
-        shared::telemetry::init(settings.tokenpair.log_format, &settings.tokenpair.log_level);
+        shared::telemetry::init(settings.log.format, &settings.log.level);
 
         let database = settings
-            .database_url_redacted()
+            .database
+            .url_redacted()
             .unwrap_or_else(|| target.connect.clone());
         let demo_user = prepare_database(&target, &settings).await?;
 
         let auth = auth_service::Application::build(settings.clone(), auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
-        let protected = protected_service::Application::build(settings, protected_listener)
+        let protected = protected_service::Application::build(settings.into(), protected_listener)
             .map_err(|e| format!("protected-service: {e}"))?;
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
         let protected_url = format!("http://127.0.0.1:{}", protected.port());
@@ -226,7 +227,7 @@ fn key_path(target: &DatabaseTarget) -> PathBuf {
 /// Migrate, and add the demo user to an empty user table.
 async fn prepare_database(
     target: &DatabaseTarget,
-    settings: &Settings,
+    settings: &AuthSettings,
 ) -> Result<DemoUser, String> {
     let target = target.clone();
     let hasher = auth_service::state::hasher_config(settings);

@@ -2,10 +2,10 @@
 //! typed helpers for talking to them over real HTTP.
 
 use actix_web::dev::ServerHandle;
+use auth_service::AuthSettings;
 use chrono::Utc;
 use reqwest::{Client, Response, header};
 use serde_json::Value;
-use shared::Settings;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -61,8 +61,9 @@ impl Ctx {
         }
     }
 
-    /// The settings the apps get: test defaults, then `overrides`.
-    pub fn settings(&self, overrides: &[(&str, &str)]) -> Settings {
+    /// The settings the apps get: test defaults, then `overrides`. auth-service's, which hold
+    /// protected-service's (`.into()`).
+    pub fn settings(&self, overrides: &[(&str, &str)]) -> AuthSettings {
         let mut env: Vec<(String, String)> = vec![
             ("SECRET_KEY".into(), TEST_SECRET_KEY.into()),
             ("DATABASE_URL".into(), self.db.url.clone()),
@@ -78,11 +79,11 @@ impl Ctx {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        Settings::from_sources(None, env).unwrap_or_else(|e| panic!("test settings: {e}"))
+        AuthSettings::from_sources(None, env).unwrap_or_else(|e| panic!("test settings: {e}"))
     }
 
     /// Another auth-service on the same database (scale-out tests).
-    pub fn spawn_auth(&self, settings: Settings) -> String {
+    pub fn spawn_auth(&self, settings: AuthSettings) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let app = auth_service::Application::build(settings, listener)
             .unwrap_or_else(|e| panic!("auth-service failed to start: {e}"));
@@ -92,9 +93,9 @@ impl Ctx {
         url
     }
 
-    pub fn spawn_protected(&self, settings: Settings) -> String {
+    pub fn spawn_protected(&self, settings: impl Into<shared::Settings>) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let app = protected_service::Application::build(settings, listener)
+        let app = protected_service::Application::build(settings.into(), listener)
             .unwrap_or_else(|e| panic!("protected-service failed to start: {e}"));
         let url = format!("http://127.0.0.1:{}", app.port());
         self.register(app.handle());
@@ -127,7 +128,7 @@ pub struct TestApp {
     pub protected: String,
     pub client: Client,
     pub db: Arc<TestDb>,
-    pub settings: Settings,
+    pub settings: AuthSettings,
 }
 
 /// A response read whole: status, headers and body.

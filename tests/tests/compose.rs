@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
 
+use auth_service::AuthSettings;
 use auth_service::db::Engine;
 use auth_service::state::AppState;
 use clap::Parser;
@@ -467,7 +468,7 @@ fn problems(doc: &Value, vars: &BTreeMap<String, String>) -> Vec<String> {
                 continue;
             }
         };
-        if settings.tokenpair.log_format != LogFormat::Json {
+        if settings.log.format != LogFormat::Json {
             problem("TOKENPAIR__LOG_FORMAT should be json in compose".into());
         }
         let result = match role {
@@ -483,7 +484,7 @@ fn problems(doc: &Value, vars: &BTreeMap<String, String>) -> Vec<String> {
             Role::ProtectedServe(bind) => {
                 protected_serve.push((service, settings.clone()));
                 check_server(service, &bind, PROTECTED_PORT)
-                    .and_then(|()| check_protected(service, settings))
+                    .and_then(|()| check_protected(service, settings.into()))
             }
         };
         if let Err(e) = result {
@@ -586,7 +587,7 @@ fn bad_argv(service: &Service, e: &clap::Error) -> String {
 }
 
 /// Only our variables, loaded by the real loader, without warnings.
-fn load_settings(service: &Service) -> Result<Settings, String> {
+fn load_settings(service: &Service) -> Result<AuthSettings, String> {
     for name in service.env.keys() {
         let ours = matches!(name.as_str(), "DATABASE_URL" | "SECRET_KEY")
             || name.starts_with("SIMPLE_JWT__")
@@ -596,7 +597,7 @@ fn load_settings(service: &Service) -> Result<Settings, String> {
         }
     }
     let env = service.env.iter().map(|(k, v)| (k.clone(), v.clone()));
-    let settings = Settings::from_sources(None, env).map_err(|e| format!("settings: {e}"))?;
+    let settings = AuthSettings::from_sources(None, env).map_err(|e| format!("settings: {e}"))?;
     if let Some(warning) = settings.warnings.first() {
         return Err(format!("settings warning: {warning}"));
     }
@@ -656,7 +657,7 @@ fn check_server(service: &Service, bind: &str, expected: u16) -> Result<(), Stri
 /// is the compose file's postgres.
 fn check_auth_settings(
     service: &Service,
-    settings: &Settings,
+    settings: &AuthSettings,
     postgres: Option<&Service>,
 ) -> Result<(), String> {
     let (_, _, _, target) =
@@ -698,7 +699,7 @@ fn check_auth_settings(
 
 fn check_migrate(
     service: &Service,
-    settings: &Settings,
+    settings: &AuthSettings,
     postgres: Option<&Service>,
 ) -> Result<(), String> {
     if !matches!(
@@ -768,7 +769,7 @@ fn check_postgres(pg: &Service, doc: &Value, found: &mut Vec<String>) {
 }
 
 /// An access token signed with auth-service's settings passes protected-service's verifier.
-fn round_trip(auth: &Settings, protected: &Settings) -> Result<(), String> {
+fn round_trip(auth: &AuthSettings, protected: &Settings) -> Result<(), String> {
     let (tokens, ..) = AppState::checked_parts(auth).map_err(|e| e.0)?;
     let verifier = protected_service::startup::verifier(protected).map_err(|e| e.0)?;
     let now = shared::tokens::now();
@@ -825,7 +826,7 @@ fn documented_optional_settings_are_valid_and_are_the_defaults() {
         ours.jwt.refresh_token_lifetime,
         defaults.jwt.refresh_token_lifetime
     );
-    assert_eq!(ours.tokenpair.log_level, defaults.tokenpair.log_level);
+    assert_eq!(ours.log.level, defaults.log.level);
 }
 
 #[test]

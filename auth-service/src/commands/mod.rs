@@ -6,12 +6,12 @@ mod migrate;
 mod serve;
 pub mod users;
 
-use shared::Settings;
+use crate::settings::AuthSettings;
 
 use crate::cli::Command;
 
 /// Run a command; the error is the one line to print before exiting non-zero.
-pub fn run(command: Command, settings: Settings) -> Result<(), String> {
+pub fn run(command: Command, settings: AuthSettings) -> Result<(), String> {
     match command {
         Command::Serve { bind } => serve::serve(settings, &bind),
         Command::Migrate => migrate::migrate(&settings),

@@ -3,8 +3,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use crate::settings::AuthSettings;
 use chrono::Utc;
-use shared::Settings;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::cli::CreateUserArgs;
@@ -15,8 +15,8 @@ use crate::state::hasher_config;
 
 const USERNAME_HELP: &str = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 
-fn connect(settings: &Settings) -> Result<DbConnection, String> {
-    let target = DatabaseTarget::from_url(settings.database_url.as_ref().map(|s| s.expose()))?;
+fn connect(settings: &AuthSettings) -> Result<DbConnection, String> {
+    let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))?;
     target.connect().map_err(|e| format!("DATABASE_URL: {e}"))
 }
 
@@ -101,7 +101,7 @@ const COMMON_PASSWORDS: &[&str] = &[
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 pub fn create_user(
-    settings: &Settings,
+    settings: &AuthSettings,
     args: &CreateUserArgs,
     superuser: bool,
     env: Env<'_>,
@@ -271,7 +271,7 @@ fn prompt_new_password(username: &str, email: &str) -> Result<String, String> {
     }
 }
 
-pub fn change_password(settings: &Settings, username: Option<String>) -> Result<(), String> {
+pub fn change_password(settings: &AuthSettings, username: Option<String>) -> Result<(), String> {
     let mut conn = connect(settings)?;
     let username = username.unwrap_or_else(default_username);
     let user = users::by_username(&mut conn, &username)

@@ -257,11 +257,11 @@ pub struct PoolSettings {
 }
 
 impl PoolSettings {
-    pub fn from_settings(tp: &shared::settings::TokenpairSettings) -> Self {
+    pub fn from_settings(database: &crate::settings::DatabaseSettings) -> Self {
         Self {
-            size: tp.db_pool_size,
-            checkout_timeout: tp.db_pool_timeout,
-            statement_timeout: tp.db_statement_timeout,
+            size: database.pool_size,
+            checkout_timeout: database.pool_timeout,
+            statement_timeout: database.statement_timeout,
         }
     }
 }

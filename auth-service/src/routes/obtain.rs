@@ -57,7 +57,7 @@ async fn log_in(
     negotiate(req)?;
     let client = state.throttle.client_ip(req);
     throttle::check_ip(state, client).await?;
-    let data = post_data(req, body, state.settings.tokenpair.max_body_bytes).await?;
+    let data = post_data(req, body, state.settings.requests.max_body_bytes).await?;
     let mut fields = required_strings(&data, &["username", "password"])?.into_iter();
     let (Some(username), Some(password)) = (fields.next(), fields.next()) else {
         return Err(AuthError::Internal(

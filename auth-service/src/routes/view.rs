@@ -64,6 +64,6 @@ pub async fn token_field(
     state: &AppState,
     name: &str,
 ) -> Result<String, AuthError> {
-    let data = post_data(req, body, state.settings.tokenpair.max_body_bytes).await?;
+    let data = post_data(req, body, state.settings.requests.max_body_bytes).await?;
     Ok(required_strings(&data, &[name])?.concat())
 }

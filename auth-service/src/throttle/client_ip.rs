@@ -3,7 +3,7 @@
 //! that is not itself a trusted proxy. Entries left of that one are whatever the client chose
 //! to send (anyone can start the header with any address), so they are never believed.
 
-use shared::settings::IpNet;
+use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 
 /// Longest entry worth parsing: `[` + an IPv6 address (45) + `]:65535` is 53 bytes. A longer

@@ -26,11 +26,12 @@
 pub mod client_ip;
 pub mod store;
 
+use crate::settings::{Rate, ThrottleSettings};
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
+use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 use shared::ApiError;
-use shared::settings::{IpNet, Rate, TokenpairSettings};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -80,7 +81,7 @@ enum Scope<'a> {
 }
 
 impl LoginThrottle {
-    pub fn new(settings: &TokenpairSettings) -> Self {
+    pub fn new(settings: &ThrottleSettings) -> Self {
         Self {
             user: settings.login_throttle_user,
             ip: settings.login_throttle_ip,

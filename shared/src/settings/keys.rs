@@ -6,7 +6,8 @@
 
 use jsonwebtoken::Algorithm;
 
-use super::{JwtSettings, SettingsError};
+use super::catalogue::{OURS, Section, Setting, TOP, set};
+use super::{JwtSettings, Secret, SettingsError};
 
 /// What the error and the warning suggest: 48 random bytes, written as 64 base64
 /// characters, long enough for every HMAC algorithm.
@@ -16,6 +17,33 @@ pub const MAKE_HMAC_KEY: &str = "openssl rand -base64 48";
 pub const MIN_RSA_BITS: usize = 2048;
 
 const MAKE_RSA_KEY: &str = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072";
+
+/// The keys as configured: Django's `SECRET_KEY` (simplejwt's default signing key) and whether
+/// a short HMAC key is let through.
+#[derive(Debug, Clone, Default)]
+pub struct KeySettings {
+    pub secret_key: Option<Secret>,
+    pub allow_weak_key: bool,
+}
+
+impl Section for KeySettings {
+    const SETTINGS: &'static [Setting<Self>] = &[
+        Setting::new(
+            TOP,
+            "SECRET_KEY",
+            "—",
+            "Django's `SECRET_KEY`; the default signing key",
+            |s, raw| set(&mut s.secret_key, super::values::secret(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "ALLOW_WEAK_KEY",
+            "false",
+            "accept an HMAC key shorter than the hash output (32/48/64 bytes), with a warning",
+            |s, raw| set(&mut s.allow_weak_key, super::values::boolean(raw)),
+        ),
+    ];
+}
 
 /// Not simplejwt settings: what the key rules need to know about where the key came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

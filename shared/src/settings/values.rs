@@ -8,10 +8,11 @@
 //! Parsers return the problem without the setting's name; the caller knows where the value came
 //! from and prefixes it.
 
+use super::Secret;
 use config::ValueKind;
 use std::time::Duration;
 
-pub(super) type Parsed<T> = Result<T, String>;
+pub type Parsed<T> = Result<T, String>;
 
 const DURATION_HINT: &str = "(use seconds, or e.g. 5m, 1h, 1d)";
 
@@ -21,7 +22,7 @@ const MAX_DURATION: Duration = Duration::from_secs(1000 * 31_557_600);
 
 /// `none`/`null`/empty: how the reference app spells Python's `None`, plus the empty value an
 /// unset shell variable expands to.
-pub(super) fn is_unset(raw: &ValueKind) -> bool {
+pub fn is_unset(raw: &ValueKind) -> bool {
     match raw {
         ValueKind::Nil => true,
         ValueKind::String(s) => {
@@ -33,12 +34,12 @@ pub(super) fn is_unset(raw: &ValueKind) -> bool {
 }
 
 /// An empty (or blank) value, as an unset shell variable expands to.
-pub(super) fn is_empty(raw: &ValueKind) -> bool {
+pub fn is_empty(raw: &ValueKind) -> bool {
     matches!(raw, ValueKind::String(s) if s.trim().is_empty())
 }
 
 /// For settings simplejwt allows to be `None`.
-pub(super) fn optional<T>(
+pub fn optional<T>(
     raw: &ValueKind,
     parse: impl FnOnce(&ValueKind) -> Parsed<T>,
 ) -> Parsed<Option<T>> {
@@ -63,7 +64,7 @@ fn reject_unset(raw: &ValueKind) -> Parsed<()> {
     }
 }
 
-pub(super) fn string(raw: &ValueKind) -> Parsed<String> {
+pub fn string(raw: &ValueKind) -> Parsed<String> {
     reject_unset(raw)?;
     match raw {
         ValueKind::String(s) => Ok(s.clone()),
@@ -71,7 +72,7 @@ pub(super) fn string(raw: &ValueKind) -> Parsed<String> {
     }
 }
 
-pub(super) fn boolean(raw: &ValueKind) -> Parsed<bool> {
+pub fn boolean(raw: &ValueKind) -> Parsed<bool> {
     reject_unset(raw)?;
     let parsed = match raw {
         ValueKind::Boolean(b) => Some(*b),
@@ -96,7 +97,7 @@ fn int_bool(n: i128) -> Option<bool> {
     }
 }
 
-pub(super) fn duration(raw: &ValueKind) -> Parsed<Duration> {
+pub fn duration(raw: &ValueKind) -> Parsed<Duration> {
     reject_unset(raw)?;
     let parsed = match raw {
         ValueKind::I64(n) => int_seconds(i128::from(*n)),
@@ -195,8 +196,28 @@ fn capped(d: Duration) -> Result<Duration, BadDuration> {
     }
 }
 
+/// A duration where zero would mean "never" or "at once", neither of which is wanted (and r2d2
+/// panics on a zero connection timeout).
+pub fn positive_duration(raw: &ValueKind) -> Parsed<Duration> {
+    let duration = duration(raw)?;
+    if duration.is_zero() {
+        return Err("must be more than 0 seconds".to_owned());
+    }
+    Ok(duration)
+}
+
+/// A top-level secret (`SECRET_KEY`, `DATABASE_URL`). Empty means unset, as in the reference app, which ignores an empty `SECRET_KEY`.
+pub fn secret(raw: &ValueKind) -> Result<Option<Secret>, String> {
+    match raw {
+        ValueKind::String(s) if s.is_empty() => Ok(None),
+        ValueKind::String(s) => Ok(Some(Secret::from(s.as_str()))),
+        // The value itself is not shown: it is a secret.
+        _ => Err("expected a string".to_owned()),
+    }
+}
+
 /// A non-negative integer (counts and sizes); callers check their own bounds.
-pub(super) fn integer(raw: &ValueKind) -> Parsed<u64> {
+pub fn integer(raw: &ValueKind) -> Parsed<u64> {
     reject_unset(raw)?;
     let wide = match raw {
         ValueKind::I64(n) => i128::from(*n),
@@ -223,7 +244,7 @@ pub(super) fn integer(raw: &ValueKind) -> Parsed<u64> {
 }
 
 /// A count with a lower bound, converted to the field's integer type.
-pub(super) fn count<T: TryFrom<u64>>(raw: &ValueKind, min: u64) -> Parsed<T> {
+pub fn count<T: TryFrom<u64>>(raw: &ValueKind, min: u64) -> Parsed<T> {
     let n = integer(raw)?;
     if n < min {
         return Err(format!("must be at least {min}, got {n}"));
@@ -232,7 +253,7 @@ pub(super) fn count<T: TryFrom<u64>>(raw: &ValueKind, min: u64) -> Parsed<T> {
 }
 
 /// One of a few keywords, compared case-insensitively (they are ours, not simplejwt's).
-pub(super) fn keyword<T: Copy>(raw: &ValueKind, choices: &[(&str, T)]) -> Parsed<T> {
+pub fn keyword<T: Copy>(raw: &ValueKind, choices: &[(&str, T)]) -> Parsed<T> {
     let s = string(raw)?;
     let wanted = s.trim();
     choices
@@ -249,7 +270,7 @@ pub(super) fn keyword<T: Copy>(raw: &ValueKind, choices: &[(&str, T)]) -> Parsed
 }
 
 /// A TOML array of strings, a JSON array in a string, or a comma-separated string.
-pub(super) fn string_list(raw: &ValueKind) -> Parsed<Vec<String>> {
+pub fn string_list(raw: &ValueKind) -> Parsed<Vec<String>> {
     reject_unset(raw)?;
     match raw {
         ValueKind::Array(items) => items
@@ -279,7 +300,7 @@ pub(super) fn string_list(raw: &ValueKind) -> Parsed<Vec<String>> {
 }
 
 /// A string that starts with `[` is read as JSON, as the reference app does for lists.
-pub(super) fn json_list(s: &str) -> Parsed<Vec<String>> {
+pub fn json_list(s: &str) -> Parsed<Vec<String>> {
     serde_json::from_str::<Vec<String>>(s)
         .map_err(|e| format!("invalid JSON list {s:?}: {e} (expected an array of strings)"))
 }

@@ -281,7 +281,7 @@ async fn short_secret_key_is_refused(ctx: Arc<Ctx>) {
     let settings = ctx.settings(&[("SECRET_KEY", "k")]);
     let listener = || std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let auth = auth_service::Application::build(settings.clone(), listener()).err();
-    let protected = protected_service::Application::build(settings, listener()).err();
+    let protected = protected_service::Application::build(settings.into(), listener()).err();
     for (service, error) in [
         ("auth-service", auth.map(|e| e.to_string())),
         ("protected-service", protected),

@@ -25,7 +25,7 @@ fn args(username: Option<&str>, email: Option<&str>) -> CreateUserArgs {
 
 async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
     // no PBKDF2_ITERATIONS override: the real default
-    let settings = shared::Settings::from_sources(
+    let settings = auth_service::AuthSettings::from_sources(
         None,
         [
             (
@@ -36,7 +36,7 @@ async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
         ],
     )
     .unwrap();
-    assert_eq!(settings.tokenpair.pbkdf2_iterations, 1_500_000);
+    assert_eq!(settings.hashing.pbkdf2_iterations, 1_500_000);
     let env: HashMap<&str, &str> = HashMap::from([
         ("DJANGO_SUPERUSER_USERNAME", "admin"),
         ("DJANGO_SUPERUSER_EMAIL", "admin@Example.COM"),

@@ -118,7 +118,7 @@ async fn weak_hmac_key_is_refused_by_both_services_unless_allowed(ctx: Arc<Ctx>)
         .err()
         .expect("auth-service refuses a 9-byte key")
         .to_string();
-    let protected = protected_service::Application::build(weak, listener())
+    let protected = protected_service::Application::build(weak.into(), listener())
         .err()
         .expect("protected-service refuses a 9-byte key");
     for message in [auth, protected] {
@@ -259,7 +259,7 @@ async fn migrate_creates_an_owner_only_database(_ctx: Arc<Ctx>) {
     let dir = Dir::new();
     let database = dir.join("new.sqlite3");
     let migrate = |database: &Path| {
-        let settings = shared::Settings::from_sources(
+        let settings = auth_service::AuthSettings::from_sources(
             None,
             [(
                 "DATABASE_URL".to_owned(),

@@ -215,12 +215,12 @@ async fn drf_view_order_and_methods(ctx: Arc<Ctx>) {
 }
 
 async fn starts_without_a_database(ctx: Arc<Ctx>) {
-    let settings = shared::Settings::from_sources(
+    let settings = auth_service::AuthSettings::from_sources(
         None,
         [("SECRET_KEY".to_owned(), TEST_SECRET_KEY.to_owned())],
     )
     .expect("settings");
-    assert!(settings.database_url.is_none());
+    assert!(settings.database.url.is_none());
     let url = ctx.spawn_protected(settings);
     let response = client()
         .get(format!("{url}/protected/"))

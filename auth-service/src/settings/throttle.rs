@@ -1,9 +1,59 @@
-//! Value types of the hardening settings: DRF throttle rates and trusted proxy networks.
+//! `TOKENPAIR` settings of the login throttle, and their value types: DRF throttle rates and
+//! trusted proxy networks.
 
-use super::values::{self, Parsed};
-use config::ValueKind;
 use ipnet::IpNet;
+use shared::settings::RawValue as ValueKind;
+use shared::settings::catalogue::{OURS, Section, Setting, set};
+use shared::settings::values::{self, Parsed};
 use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ThrottleSettings {
+    /// Failed logins per (username, client IP); `None` is off.
+    pub login_throttle_user: Option<Rate>,
+    /// Login attempts per client IP; `None` is off.
+    pub login_throttle_ip: Option<Rate>,
+    /// Proxies whose `X-Forwarded-For` is believed; empty: the socket peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            login_throttle_user: Some(Rate::per_minute(10)),
+            login_throttle_ip: Some(Rate::per_minute(300)),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Section for ThrottleSettings {
+    const SETTINGS: &'static [Setting<Self>] = &[
+        Setting::new(
+            OURS,
+            "LOGIN_THROTTLE_USER",
+            "`10/min`",
+            "failed logins per username and client IP (DRF rate syntax: `N/s`, `N/min`, \
+             `N/hour`, `N/day`; `off`)",
+            |s, raw| set(&mut s.login_throttle_user, rate(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "LOGIN_THROTTLE_IP",
+            "`300/min`",
+            "login attempts per client IP (`off` disables)",
+            |s, raw| set(&mut s.login_throttle_ip, rate(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "TRUSTED_PROXIES",
+            "none",
+            "CIDRs of your proxies (`none`: no proxy); a request from one is attributed to the \
+             right-most untrusted `X-Forwarded-For` address (compose: `172.16.0.0/12`)",
+            |s, raw| set(&mut s.trusted_proxies, networks(raw)),
+        ),
+    ];
+}
 
 /// A DRF throttle rate, `num/period`: at most `count` events per `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +81,7 @@ impl Rate {
 /// of the period picks seconds, minutes, hours or days (`10/min`, `100/hour`, `5/s`); `off`
 /// turns the throttle off. Empty and `none` are refused rather than read as "off", so that a
 /// compose `${VAR:-}` cannot switch a throttle off by accident.
-pub(super) fn rate(raw: &ValueKind) -> Parsed<Option<Rate>> {
+pub fn rate(raw: &ValueKind) -> Parsed<Option<Rate>> {
     let text = values::string(raw)?;
     let text = text.trim();
     if text.eq_ignore_ascii_case("off") {
@@ -64,7 +114,7 @@ pub(super) fn rate(raw: &ValueKind) -> Parsed<Option<Rate>> {
 /// A list of networks in CIDR notation (`10.0.0.0/8`, `::1/128`); a bare address is its own
 /// /32 or /128. `none` is the empty list (no proxy is trusted), so that a deployment whose
 /// defaults trust one (docker-compose.yml) can say so; an empty value keeps the default.
-pub(super) fn networks(raw: &ValueKind) -> Parsed<Vec<IpNet>> {
+pub fn networks(raw: &ValueKind) -> Parsed<Vec<IpNet>> {
     if matches!(raw, ValueKind::String(text) if text.trim().eq_ignore_ascii_case("none")) {
         return Ok(Vec::new());
     }

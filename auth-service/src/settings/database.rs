@@ -1,0 +1,103 @@
+//! The database: `DATABASE_URL` and the pool's `TOKENPAIR` settings.
+
+use shared::settings::catalogue::{OURS, Section, Setting, TOP, set};
+use shared::settings::{Secret, values};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// May contain a password; log [`DatabaseSettings::url_redacted`] instead.
+    pub url: Option<Secret>,
+    pub pool_size: u32,
+    /// Longest wait for a pooled connection.
+    pub pool_timeout: Duration,
+    /// Longest a database statement may run (or wait for a lock) before the request gets 503.
+    pub statement_timeout: Duration,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            pool_size: 10,
+            pool_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// The database URL with any password replaced by "***" (for logs).
+    pub fn url_redacted(&self) -> Option<String> {
+        self.url.as_ref().map(|url| redact_password(url.expose()))
+    }
+}
+
+impl Section for DatabaseSettings {
+    const SETTINGS: &'static [Setting<Self>] = &[
+        Setting::new(
+            TOP,
+            "DATABASE_URL",
+            "`./db.sqlite3`",
+            "`postgres://…`, `postgresql://…` or `sqlite://PATH` (auth-service only)",
+            |s, raw| set(&mut s.url, values::secret(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "DB_POOL_SIZE",
+            "10",
+            "database connections per auth-service",
+            |s, raw| set(&mut s.pool_size, values::count(raw, 1)),
+        ),
+        Setting::new(
+            OURS,
+            "DB_POOL_TIMEOUT",
+            "5s",
+            "wait for a connection before answering 503",
+            |s, raw| set(&mut s.pool_timeout, values::positive_duration(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "DB_STATEMENT_TIMEOUT",
+            "5s",
+            "longest a query may run or wait for a lock; then the request gets 503",
+            |s, raw| set(&mut s.statement_timeout, values::positive_duration(raw)),
+        ),
+    ];
+}
+
+/// `scheme://user:password@host/...?password=...` with both passwords replaced. A password may
+/// itself hold `@`, `/` or `?`, so the credentials are taken to end at the last `@`: an odd URL
+/// loses more than its password, never less.
+pub(crate) fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // Not a URL (e.g. a libpq "key=value" string): no telling where a password is.
+        return "***".to_owned();
+    };
+    let (credentials, location) = match rest.rfind('@') {
+        Some(at) => {
+            let user = match rest[..at].split_once(':') {
+                Some((user, _)) => format!("{user}:***"),
+                None => rest[..at].to_owned(),
+            };
+            (format!("{user}@"), &rest[at + 1..])
+        }
+        None => (String::new(), rest),
+    };
+    let location = match location.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => param.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => location.to_owned(),
+    };
+    format!("{scheme}://{credentials}{location}")
+}
