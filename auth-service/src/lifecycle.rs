@@ -10,8 +10,9 @@ use shared::settings::TokenClass;
 use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
-use crate::db::revocation::{self, Mode, Subject, write_transaction};
+use crate::db::revocation::{self, Mode, Subject};
 use crate::db::users::{self, User, UserKey};
+use crate::db::write_transaction;
 use crate::error::AuthError;
 use crate::state::AppState;
 use crate::token_user::{no_active_account_for_token, user_key};
@@ -329,7 +330,7 @@ async fn detect_reuse(state: &AppState, jti: &str, now: f64) -> Result<(), AuthE
             if at - rotated_at <= grace {
                 return Ok(None);
             }
-            let count = blacklist::revoke_family(conn, &family)?;
+            let count = revocation::revoke_family(conn, &family)?;
             Ok(Some((family, count)))
         })
         .await?;

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use shared::errors::json_response;
 
-use crate::db::blacklist;
+use crate::db::revocation;
 use crate::error::AuthError;
 use crate::request_user::request_user;
 use crate::state::AppState;
@@ -24,7 +24,7 @@ pub async fn logout_all(
     let id = user.id;
     let revoked = state
         .db
-        .run(move |conn| Ok(blacklist::blacklist_user(conn, id)?))
+        .run(move |conn| Ok(revocation::blacklist_user(conn, id)?))
         .await?;
     tracing::info!(
         user_id = user.id,
