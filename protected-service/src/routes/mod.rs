@@ -1,23 +1,36 @@
 //! The route table of the protected service.
 
+mod openapi;
+
+use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 use shared::TokenUser;
-use shared::errors::json_response;
 use shared::views::{drf_headers, method_not_allowed, options_metadata};
+
+/// A view of the route table: its path, and its name in OPTIONS metadata and
+/// the OpenAPI document.
+pub struct View {
+    pub path: &'static str,
+    pub name: &'static str,
+}
+
+/// The tutorial's view.
+pub const PROTECTED: View = View {
+    path: "/protected/",
+    name: "Protected",
+};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
         .service(
-            web::resource("/api/schema/")
-                .name("/api/schema/")
-                .route(web::get().to(schema)),
+            web::resource(openapi::PATH)
+                .name(openapi::PATH)
+                .route(web::get().to(openapi::schema)),
         )
         .service(
-            web::resource("/protected/")
-                .name("/protected/")
+            web::resource(PROTECTED.path)
+                .name(PROTECTED.path)
                 .wrap(drf_headers("GET, HEAD, OPTIONS"))
                 .route(web::get().to(protected))
                 .route(web::head().to(protected))
@@ -36,40 +49,10 @@ async fn protected(_user: TokenUser) -> HttpResponse {
 }
 
 async fn options(_user: TokenUser) -> HttpResponse {
-    options_metadata("Protected", "", None)
+    options_metadata(PROTECTED.name, "", None)
 }
 
 /// DRF authenticates before it checks the method: no token → 401, token → 405.
 async fn other_method(_user: TokenUser, req: actix_web::HttpRequest) -> HttpResponse {
     method_not_allowed(req.method())
-}
-
-/// `GET /api/schema/`: OpenAPI 3.1 for this service.
-async fn schema() -> HttpResponse {
-    let unauthorized = json!({"description": "No token, or a token refused (with `WWW-Authenticate`)",
-        "content": {"application/json": {"schema": {"type": "object", "required": ["detail"], "properties": {
-            "detail": {"type": "string"}, "code": {"type": "string"},
-            "messages": {"type": "array", "items": {"type": "object"}}}}}}});
-    let document = json!({
-        "openapi": "3.1.0",
-        "info": {"title": "tokenpair protected-service", "version": env!("CARGO_PKG_VERSION"),
-            "description": "Verifies simplejwt access tokens locally with the shared key; no database."},
-        "paths": {
-            "/protected/": {"get": {
-                "summary": "Protected",
-                "security": [{"bearer": []}],
-                "responses": {
-                    "200": {"description": "OK", "content": {"application/json": {"schema": {
-                        "type": "object", "properties": {"content": {"type": "string"}}}}}},
-                    "401": unauthorized,
-                    "406": {"description": "Unsatisfiable Accept header"},
-                },
-            }},
-            "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "Up"}}}},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format"}}}},
-            "/api/schema/": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
-        },
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
-    });
-    json_response(StatusCode::OK, &document)
 }
