@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod hash_pool;
 pub mod lifecycle;
