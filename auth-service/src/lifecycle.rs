@@ -93,14 +93,12 @@ pub async fn load(
     let jti = jti_of(state, &payload).filter(|_| uses_blacklist(state, class));
     let revocable = uses_revocation(state);
     let field = state.user_id_field;
-    // The user the token names (`None`: no claim, or one that names nobody), looked
-    // up for the user check and, with revocation, for the user's revocation time
-    // (also where the view does not check the user: blacklist).
-    let names_user = state.tokens.user_id_of(&payload).is_some();
-    let key = state
-        .tokens
-        .user_id_of(&payload)
-        .and_then(|c| user_key(field, c.0));
+    // The user the token names (`key` is `None` for no claim, or one that names
+    // nobody), looked up for the user check and, with revocation, for the user's
+    // revocation time (also where the view does not check the user: blacklist).
+    let claim = state.tokens.user_id_of(&payload);
+    let names_user = claim.is_some();
+    let key = claim.and_then(|c| user_key(field, c.0));
     let lookup_key = (check_user || revocable).then(|| key.clone()).flatten();
     let lookup_jti = jti.clone();
     let standing = state

@@ -6,8 +6,6 @@
 //! obtain views make before they read the body: the throttle steps that need the
 //! application state live here, so `throttle` (which the state holds) needs none.
 
-use actix_web::http::StatusCode;
-use shared::ApiError;
 use std::net::IpAddr;
 
 use crate::db::users::{self, User};
@@ -146,10 +144,5 @@ async fn upgrade_hash(
 }
 
 fn no_active_account(state: &AppState) -> AuthError {
-    state
-        .challenge(ApiError::detail(
-            StatusCode::UNAUTHORIZED,
-            "No active account found with the given credentials",
-        ))
-        .into()
+    state.unauthorized("No active account found with the given credentials")
 }

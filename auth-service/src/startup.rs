@@ -1,7 +1,6 @@
 //! Builds the HTTP server from settings. Tests start the real app on port 0
 //! through [`Application::build`].
 
-use actix_web::dev::ServerHandle;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared::ApiError;
@@ -11,12 +10,16 @@ use std::net::TcpListener;
 use crate::routes;
 use crate::state::{AppState, StartupError};
 
-pub struct Application(Service);
+/// Builds the auth service's HTTP server.
+pub struct Application;
 
 impl Application {
     /// Connect the database, decode the keys and start serving on `listener`
     /// (the server runs once the returned value is awaited or spawned).
-    pub fn build(settings: shared::Settings, listener: TcpListener) -> Result<Self, StartupError> {
+    pub fn build(
+        settings: shared::Settings,
+        listener: TcpListener,
+    ) -> Result<Service, StartupError> {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
@@ -33,20 +36,7 @@ impl Application {
                 .configure(|cfg| routes::config(cfg, blacklist))
                 .default_service(web::to(not_found));
         })?;
-        Ok(Self(service))
-    }
-
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    /// Stops the server (tests, and the one-command stack on Ctrl-C).
-    pub fn handle(&self) -> ServerHandle {
-        self.0.handle()
-    }
-
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.0.run_until_stopped().await
+        Ok(service)
     }
 }
 

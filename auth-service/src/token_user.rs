@@ -2,10 +2,8 @@
 //! checks it on refresh: deleted, inactive or unparsable users get a 401, never
 //! a 500 (5.5.1 crashes on a deleted user).
 
-use actix_web::http::StatusCode;
 use md5::{Digest, Md5};
 use serde_json::Value;
-use shared::ApiError;
 use shared::tokens::{Claims, claims::python_int};
 
 use crate::db::users::{User, UserIdField, UserKey};
@@ -58,21 +56,11 @@ pub fn password_changed(state: &AppState, payload: &Claims, user: &User) -> bool
 }
 
 fn no_active_account_for_token(state: &AppState) -> AuthError {
-    state
-        .challenge(ApiError::detail(
-            StatusCode::UNAUTHORIZED,
-            "No active account found for the given token.",
-        ))
-        .into()
+    state.unauthorized("No active account found for the given token.")
 }
 
 pub fn password_changed_error(state: &AppState) -> AuthError {
-    state
-        .challenge(ApiError::detail(
-            StatusCode::UNAUTHORIZED,
-            "The user's password has been changed.",
-        ))
-        .into()
+    state.unauthorized("The user's password has been changed.")
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! Builds the HTTP server; tests start the real app on port 0.
 
-use actix_web::dev::ServerHandle;
 use actix_web::{HttpResponse, ResponseError, web};
 use shared::app::Service;
 use shared::metrics::Metrics;
@@ -39,10 +38,11 @@ pub fn verifier(settings: &Settings) -> Result<TokenBackend, SettingsError> {
     TokenBackend::for_verifying(settings.jwt.clone())
 }
 
-pub struct Application(Service);
+/// Builds the protected service's HTTP server.
+pub struct Application;
 
 impl Application {
-    pub fn build(settings: Settings, listener: TcpListener) -> Result<Self, String> {
+    pub fn build(settings: Settings, listener: TcpListener) -> Result<Service, String> {
         for warning in startup_warnings(&settings) {
             tracing::warn!("{warning}");
         }
@@ -55,20 +55,7 @@ impl Application {
                 .default_service(web::to(not_found));
         })
         .map_err(|e| e.to_string())?;
-        Ok(Self(service))
-    }
-
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    /// Stops the server (tests, and the one-command stack on Ctrl-C).
-    pub fn handle(&self) -> ServerHandle {
-        self.0.handle()
-    }
-
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.0.run_until_stopped().await
+        Ok(service)
     }
 }
 

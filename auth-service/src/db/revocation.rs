@@ -39,6 +39,7 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
+use super::DbConnection;
 use super::blacklist::{self, listed_maybe};
 use super::schema::{
     auth_user, token_blacklist_blacklistedtoken as blacklisted,
@@ -47,7 +48,8 @@ use super::schema::{
     tokenpair_user_revocation as user_revocation,
 };
 use super::users::{User, UserIdField, UserKey};
-use super::{DbConnection, write_transaction};
+// Also reached as `revocation::write_transaction` (tests/ used that path).
+pub use super::write_transaction;
 
 /// The message of a revoked token (401 `token_not_valid`, simplejwt's shape).
 pub const REVOKED: &str = "Token has been revoked";
