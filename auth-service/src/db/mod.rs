@@ -3,6 +3,7 @@
 //! actix worker threads.
 
 pub mod blacklist;
+mod error;
 pub mod health;
 pub mod migrations;
 mod pool;
@@ -13,11 +14,11 @@ mod target;
 mod transaction;
 pub mod users;
 
-use diesel::PgConnection;
-use diesel::SqliteConnection;
+use diesel::{PgConnection, SqliteConnection};
 
-pub use pool::{Db, DbError, DbPool, Manager, PoolSettings};
-pub use target::{ConnectError, DEFAULT_SQLITE_FILE, DatabaseTarget, Engine};
+pub use error::DbError;
+pub use pool::{Db, PoolSettings};
+pub use target::{DEFAULT_SQLITE_FILE, DatabaseTarget, Engine};
 pub use transaction::write_transaction;
 
 /// A connection to whichever database `DATABASE_URL` names.

@@ -5,7 +5,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use std::time::Duration;
 
-use super::{DbConnection, DbError, sqlite_file};
+use super::error::{ConnectError, DbError};
+use super::{DbConnection, sqlite_file};
 
 /// Which engine a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,28 +167,6 @@ fn prepare(
 
 /// How long the CLI's SQLite connections wait for another writer.
 const CLI_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why a connection could not be made: the database's own words, on one line.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConnectError(pub(super) String);
-
-impl From<diesel::ConnectionError> for ConnectError {
-    fn from(e: diesel::ConnectionError) -> Self {
-        Self(one_line(&e.to_string()))
-    }
-}
-
-impl From<diesel::result::Error> for ConnectError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self(one_line(&e.to_string()))
-    }
-}
-
-/// libpq's messages span lines ("...failed: Connection refused\n\tIs the server running...").
-pub(super) fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 #[cfg(test)]
 mod tests {
