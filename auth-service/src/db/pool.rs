@@ -166,11 +166,6 @@ impl Db {
         .await
         .map_err(|e| DbError::Unavailable(format!("blocking pool: {e}")))?
     }
-
-    /// Whether the database is known to be down (tests, diagnostics).
-    pub fn is_down(&self) -> bool {
-        self.shared.health.is_down()
-    }
 }
 
 /// A pooled connection within `timeout`, or 503 as soon as the database is found down.

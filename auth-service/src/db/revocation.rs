@@ -11,7 +11,7 @@
 //! time, and rotations and revocations of one subject are serialised:
 //!
 //! - every rotation, logout-all and family revocation is ONE write transaction
-//!   ([`write_transaction`](super::write_transaction));
+//!   ([`write_transaction`]);
 //! - PostgreSQL: a rotation takes shared transaction-level advisory locks on its
 //!   user and on its family ([`lock`]), a revocation the exclusive lock on its user
 //!   (logout-all) or family (reuse detection), before it reads anything. Locks are
@@ -39,7 +39,6 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
-use super::DbConnection;
 use super::blacklist::{self, listed_maybe};
 use super::schema::{
     auth_user, token_blacklist_blacklistedtoken as blacklisted,
@@ -48,8 +47,7 @@ use super::schema::{
     tokenpair_user_revocation as user_revocation,
 };
 use super::users::{User, UserIdField, UserKey};
-// Also reached as `revocation::write_transaction` (tests/ used that path).
-pub use super::write_transaction;
+use super::{DbConnection, write_transaction};
 
 /// The message of a revoked token (401 `token_not_valid`, simplejwt's shape).
 pub const REVOKED: &str = "Token has been revoked";
