@@ -1,21 +1,29 @@
 //! The auth service: issues, refreshes and checks simplejwt-compatible tokens
 //! for the users of a Django-compatible `auth_user` table.
+//!
+//! Its API is what its binary, the demo stack and the tests need: the
+//! application builder, the CLI and its commands, the settings type and the
+//! demo stack's one entry point. Everything else is private to the crate:
+//! tests go through HTTP, the CLI or SQL.
 
 pub mod cli;
 pub mod commands;
-pub mod db;
-pub mod error;
-pub mod hash_pool;
-pub mod lifecycle;
-pub mod login;
-pub mod request_user;
-pub mod routes;
+mod db;
+pub mod demo;
+mod error;
+mod hash_pool;
+mod lifecycle;
+mod login;
+mod request_user;
+mod routes;
 pub mod settings;
-pub mod startup;
-pub mod state;
-pub mod throttle;
-pub mod token_user;
+mod startup;
+mod state;
+mod throttle;
+mod token_user;
 
-pub use django_hashers as hashers;
+use django_hashers as hashers;
+/// The settings [`Application::build`] and [`commands::run`] take.
 pub use settings::AuthSettings;
 pub use startup::Application;
+pub use state::StartupError;

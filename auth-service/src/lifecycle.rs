@@ -10,11 +10,12 @@ use shared::settings::TokenClass;
 use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
-use crate::db::revocation::{self, Mode, Subject, write_transaction};
+use crate::db::revocation::{self, Mode, Subject};
 use crate::db::users::{self, User, UserKey};
+use crate::db::write_transaction;
 use crate::error::AuthError;
 use crate::state::AppState;
-use crate::token_user::{no_active_account_for_token, user_key};
+use crate::token_user::{active_user, user_key};
 
 /// Seconds since the epoch as the UTC wall-clock time the tables store.
 pub fn timestamp(seconds: f64) -> NaiveDateTime {
@@ -91,21 +92,14 @@ pub async fn load(
         .map_err(|e| invalid(state, &e))?;
     let jti = jti_of(state, &payload).filter(|_| uses_blacklist(state, class));
     let revocable = uses_revocation(state);
-    let claim = check_user
-        .then(|| state.tokens.user_id_of(&payload).map(|c| c.0.clone()))
-        .flatten();
     let field = state.user_id_field;
-    let key = claim.as_ref().and_then(|c| user_key(field, c));
-    // the user's revocation time is looked up through the user the token names,
-    // also where the view does not check the user (blacklist)
-    let lookup_key = if revocable && !check_user {
-        state
-            .tokens
-            .user_id_of(&payload)
-            .and_then(|c| user_key(field, c.0))
-    } else {
-        key.clone()
-    };
+    // The user the token names (`key` is `None` for no claim, or one that names
+    // nobody), looked up for the user check and, with revocation, for the user's
+    // revocation time (also where the view does not check the user: blacklist).
+    let claim = state.tokens.user_id_of(&payload);
+    let names_user = claim.is_some();
+    let key = claim.and_then(|c| user_key(field, c.0));
+    let lookup_key = (check_user || revocable).then(|| key.clone()).flatten();
     let lookup_jti = jti.clone();
     let standing = state
         .db
@@ -143,13 +137,11 @@ pub async fn load(
     if revocation::revoked(issued_at(&payload), standing.revoked_at) {
         return Err(revoked_error(state));
     }
-    let user = match (claim, key) {
-        (None, _) => None,
-        (Some(_), None) => return Err(invalid(state, &TokenError::Invalid)),
-        (Some(_), Some(_)) => match standing.user {
-            Some(user) if user.is_active || !state.settings.jwt.check_user_is_active => Some(user),
-            _ => return Err(no_active_account_for_token(state)),
-        },
+    // master's refresh-time user check; a token that names no user skips it
+    let user = match (check_user && names_user, key) {
+        (false, _) => None,
+        (true, None) => return Err(invalid(state, &TokenError::Invalid)),
+        (true, Some(_)) => Some(active_user(state, standing.user)?),
     };
     Ok(Loaded { payload, user })
 }
@@ -329,7 +321,7 @@ async fn detect_reuse(state: &AppState, jti: &str, now: f64) -> Result<(), AuthE
             if at - rotated_at <= grace {
                 return Ok(None);
             }
-            let count = blacklist::revoke_family(conn, &family)?;
+            let count = revocation::revoke_family(conn, &family)?;
             Ok(Some((family, count)))
         })
         .await?;

@@ -2,17 +2,17 @@
 //! on every path (unknown user, inactive user, unusable password) so response
 //! time does not reveal which accounts exist. In front of it, the per-(username,
 //! client IP) throttle of failed logins (see `throttle`): a throttled attempt
-//! costs neither the user lookup nor the hash.
+//! costs neither the user lookup nor the hash. Also the per-IP throttle check the
+//! obtain views make before they read the body: the throttle steps that need the
+//! application state live here, so `throttle` (which the state holds) needs none.
 
-use actix_web::http::StatusCode;
-use shared::ApiError;
 use std::net::IpAddr;
 
 use crate::db::users::{self, User};
 use crate::error::AuthError;
 use crate::hashers::{self, Verdict};
 use crate::state::AppState;
-use crate::throttle;
+use crate::throttle::{Bucket, Throttled};
 
 /// The user whose username and password these are, if active; otherwise the
 /// obtain views' 401 (or 429 when `client` has failed too often for `username`).
@@ -38,7 +38,7 @@ pub async fn authenticate(
             Ok(Ok(users::by_username(conn, &username)?))
         })
         .await?;
-    let user = looked_up.map_err(|t| throttle::refused(state, t))?;
+    let user = looked_up.map_err(|t| refused(state, t))?;
     let config = state.hasher.clone();
     let outcome = state
         .hashing
@@ -59,7 +59,7 @@ pub async fn authenticate(
         Err(busy) => {
             count("busy");
             if let Some(bucket) = bucket {
-                throttle::undo(state, bucket).await;
+                undo(state, bucket).await;
             }
             return Err(busy.into());
         }
@@ -75,12 +75,49 @@ pub async fn authenticate(
     }
     count("success");
     if let Some(bucket) = bucket {
-        throttle::clear(state, bucket).await?;
+        clear(state, bucket).await?;
     }
     if must_update && state.settings.hashing.hash_upgrade {
         user.password = upgrade_hash(state, &user, password).await?;
     }
     Ok(user)
+}
+
+/// DRF's throttle check for a login view: the per-IP count, or nothing when it is off.
+pub async fn check_ip(state: &AppState, client: IpAddr) -> Result<(), AuthError> {
+    let Some(bucket) = state.throttle.ip_bucket(client) else {
+        return Ok(());
+    };
+    let throttle = state.throttle.clone();
+    let verdict = state
+        .db
+        .run(move |conn| Ok(throttle.count(conn, &bucket)?))
+        .await?;
+    verdict.map_err(|t| refused(state, t))
+}
+
+/// The 429 for a throttled attempt, counted as `tokenpair_logins_total{outcome="throttled"}`.
+fn refused(state: &AppState, throttled: Throttled) -> AuthError {
+    state.logins.with_label_values(&["throttled"]).inc();
+    // debug, not info: a flood of throttled attempts must not become a flood of log lines
+    // (the request log and the metric already count them)
+    tracing::debug!(wait = throttled.wait_secs, "login throttled");
+    AuthError::Api(throttled.into())
+}
+
+/// A successful login: its (username, IP) failures are forgotten.
+async fn clear(state: &AppState, bucket: Bucket) -> Result<(), AuthError> {
+    state.db.run(move |conn| Ok(bucket.clear(conn)?)).await?;
+    Ok(())
+}
+
+/// Takes back the failure counted for an attempt whose password was never checked (the
+/// hashing queue was full). Best effort: the caller answers 503 anyway.
+async fn undo(state: &AppState, bucket: Bucket) {
+    let undone = state.db.run(move |conn| Ok(bucket.undo(conn)?)).await;
+    if let Err(e) = undone {
+        tracing::warn!(error = %e, "login throttle: could not take back an unchecked attempt");
+    }
 }
 
 /// Django's re-hash on login (opt-in: see HASH_UPGRADE in the README).
@@ -107,10 +144,5 @@ async fn upgrade_hash(
 }
 
 fn no_active_account(state: &AppState) -> AuthError {
-    state
-        .challenge(ApiError::detail(
-            StatusCode::UNAUTHORIZED,
-            "No active account found with the given credentials",
-        ))
-        .into()
+    state.unauthorized("No active account found with the given credentials")
 }

@@ -1,11 +1,16 @@
 //! simplejwt's stateful `JWTAuthentication` for the auth service's own
 //! authenticated views: the token (sliding tokens checked against the
 //! blacklist), then the user from the database (docs/simplejwt.md §5.4).
+//! A view takes a [`RequestUser`] argument and actix authenticates before
+//! the view runs.
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, web};
 use shared::ApiError;
 use shared::tokens;
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::db::users::User;
 use crate::db::{blacklist, users};
@@ -14,9 +19,28 @@ use crate::lifecycle::{jti_of, uses_blacklist};
 use crate::state::AppState;
 use crate::token_user::{password_changed, user_key};
 
-/// The user an access (or sliding) token in the request authenticates, or the
-/// 401 simplejwt answers.
-pub async fn request_user(state: &AppState, req: &HttpRequest) -> Result<User, AuthError> {
+/// The user an access (or sliding) token in the request authenticates; as an
+/// extractor it fails with the 401 simplejwt answers (or 406 for an `Accept`
+/// no renderer satisfies, checked first as DRF does).
+pub struct RequestUser(pub User);
+
+impl FromRequest for RequestUser {
+    type Error = AuthError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AuthError::Internal("no AppState in the app data".into()))?;
+            request_user(state, &req).await.map(RequestUser)
+        })
+    }
+}
+
+/// The checks of [`RequestUser`], in simplejwt's order.
+async fn request_user(state: &AppState, req: &HttpRequest) -> Result<User, AuthError> {
     shared::views::negotiate(req)?;
     let authenticator = state.authenticator();
     let raw = authenticator

@@ -1,79 +1,43 @@
 //! Builds the HTTP server from settings. Tests start the real app on port 0
 //! through [`Application::build`].
 
-use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use shared::ApiError;
+use shared::app::Service;
 use std::net::TcpListener;
-use tracing_actix_web::TracingLogger;
 
 use crate::routes;
 use crate::settings::AuthSettings;
 use crate::state::{AppState, StartupError};
 
-pub struct Application {
-    port: u16,
-    server: Server,
-}
+/// Builds the auth service's HTTP server.
+pub struct Application;
 
 impl Application {
     /// Connect the database, decode the keys and start serving on `listener`
     /// (the server runs once the returned value is awaited or spawned).
-    pub fn build(settings: AuthSettings, listener: TcpListener) -> Result<Self, StartupError> {
+    pub fn build(
+        settings: AuthSettings,
+        listener: TcpListener,
+    ) -> Result<Service, StartupError> {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
-        let workers = settings.server.workers.max(1);
-        let grace = settings.server.shutdown_grace;
         let state = AppState::new(settings)?;
         log_database(&state);
-        let port = listener.local_addr()?.port();
         let authenticator = web::Data::new(state.authenticator());
         let blacklist = state.settings.revocation.token_blacklist;
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
-        // Per-request spans cost a random id and formatting on every request:
-        // only when INFO logs are on (the default) is anyone reading them.
-        let request_logs = tracing::enabled!(tracing::Level::INFO);
-        let limits = shared::middleware::ClientLimits::new(&state.settings.server);
-        let head_timeout = state.settings.server.client_head_timeout;
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(shared::middleware::finish))
-                .wrap(Condition::new(request_logs, TracingLogger::default()))
-                .app_data(limits)
-                .app_data(metrics.clone())
-                .app_data(state.clone())
+        let app_state = state.clone();
+        let service = Service::start(&state.settings.server, metrics, listener, move |cfg| {
+            cfg.app_data(app_state.clone())
                 .app_data(authenticator.clone())
                 .configure(|cfg| routes::config(cfg, blacklist))
-                .configure(shared::metrics::endpoint)
-                .default_service(web::to(not_found))
-        })
-        .workers(workers)
-        .client_request_timeout(head_timeout)
-        .client_disconnect_timeout(shared::middleware::CLIENT_DISCONNECT_TIMEOUT)
-        // SIGTERM and Ctrl-C: stop accepting, let in-flight requests finish within
-        // the grace (under compose's 10 s stop timeout), then return.
-        .shutdown_signal(shared::server::stop_signal())
-        .shutdown_timeout(shared::server::grace_secs(grace))
-        .listen(listener)?
-        .run();
-        Ok(Self { port, server })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Stops the server (tests, and the one-command stack on Ctrl-C).
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+                .default_service(web::to(not_found));
+        })?;
+        Ok(service)
     }
 }
 

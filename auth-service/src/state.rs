@@ -1,5 +1,6 @@
 //! What every request handler needs, built once at start-up from the settings.
 
+use actix_web::http::StatusCode;
 use prometheus::{IntCounterVec, Opts};
 use shared::metrics::Metrics;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use shared::{ApiError, Authenticator};
 
 use crate::db::users::UserIdField;
 use crate::db::{DatabaseTarget, Db, PoolSettings};
+use crate::error::AuthError;
 use crate::hash_pool::HashPool;
 use crate::hashers::HasherConfig;
 use crate::throttle::LoginThrottle;
@@ -101,6 +103,12 @@ impl AppState {
     /// A 401 carrying this service's `WWW-Authenticate` challenge.
     pub fn challenge(&self, error: ApiError) -> ApiError {
         error.with_auth_scheme(self.tokens.auth_scheme())
+    }
+
+    /// A 401 `{"detail": detail}` with the challenge.
+    pub fn unauthorized(&self, detail: &str) -> AuthError {
+        self.challenge(ApiError::detail(StatusCode::UNAUTHORIZED, detail))
+            .into()
     }
 }
 

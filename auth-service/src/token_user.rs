@@ -2,13 +2,11 @@
 //! checks it on refresh: deleted, inactive or unparsable users get a 401, never
 //! a 500 (5.5.1 crashes on a deleted user).
 
-use actix_web::http::StatusCode;
 use md5::{Digest, Md5};
 use serde_json::Value;
-use shared::ApiError;
-use shared::tokens::{Claims, TokenError, claims::python_int};
+use shared::tokens::{Claims, claims::python_int};
 
-use crate::db::users::{self, User, UserIdField, UserKey};
+use crate::db::users::{User, UserIdField, UserKey};
 use crate::error::AuthError;
 use crate::state::AppState;
 
@@ -37,33 +35,13 @@ pub fn user_key(field: UserIdField, claim: &Value) -> Option<UserKey> {
     }
 }
 
-/// Outcome of the refresh-time user check.
-pub enum UserCheck {
-    /// The token names no user (claim missing, empty or 0): simplejwt skips the check.
-    NoUser,
-    Active(User),
-}
-
 /// simplejwt master's `TokenRefreshSerializer` user check (docs/simplejwt.md §1.3 step 3),
-/// without the revoke-token part (see [`password_changed`]).
-pub async fn check_user(state: &AppState, payload: &Claims) -> Result<UserCheck, AuthError> {
-    let Some(claim) = state.tokens.user_id_of(payload) else {
-        return Ok(UserCheck::NoUser);
-    };
-    let Some(key) = user_key(state.user_id_field, claim.0) else {
-        return Err(state
-            .challenge(ApiError::token_not_valid(TokenError::Invalid.message()))
-            .into());
-    };
-    let field = state.user_id_field;
-    let user = state
-        .db
-        .run(move |conn| Ok(users::by_key(conn, field, &key)?))
-        .await?;
+/// without the revoke-token part (see [`password_changed`]), on the user looked up
+/// for a token that names one: the user must exist and, with `CHECK_USER_IS_ACTIVE`,
+/// be active.
+pub fn active_user(state: &AppState, user: Option<User>) -> Result<User, AuthError> {
     match user {
-        Some(user) if user.is_active || !state.settings.jwt.check_user_is_active => {
-            Ok(UserCheck::Active(user))
-        }
+        Some(user) if user.is_active || !state.settings.jwt.check_user_is_active => Ok(user),
         _ => Err(no_active_account_for_token(state)),
     }
 }
@@ -77,22 +55,12 @@ pub fn password_changed(state: &AppState, payload: &Claims, user: &User) -> bool
             != Some(password_md5(&user.password).as_str())
 }
 
-pub fn no_active_account_for_token(state: &AppState) -> AuthError {
-    state
-        .challenge(ApiError::detail(
-            StatusCode::UNAUTHORIZED,
-            "No active account found for the given token.",
-        ))
-        .into()
+fn no_active_account_for_token(state: &AppState) -> AuthError {
+    state.unauthorized("No active account found for the given token.")
 }
 
 pub fn password_changed_error(state: &AppState) -> AuthError {
-    state
-        .challenge(ApiError::detail(
-            StatusCode::UNAUTHORIZED,
-            "The user's password has been changed.",
-        ))
-        .into()
+    state.unauthorized("The user's password has been changed.")
 }
 
 #[cfg(test)]

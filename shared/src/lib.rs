@@ -1,6 +1,7 @@
 //! What both services share: settings, token rules, error bodies and the
 //! authentication extractor. Every simplejwt rule lives here, once.
 
+pub mod app;
 pub mod auth;
 pub mod errors;
 pub mod metrics;

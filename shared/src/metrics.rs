@@ -92,17 +92,18 @@ pub fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// Where [`endpoint`] serves the metrics.
+pub const PATH: &str = "/metrics";
+
 /// `GET /metrics`.
 pub fn endpoint(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/metrics")
-            .name("/metrics")
-            .route(web::get().to(|metrics: web::Data<Metrics>| async move {
-                HttpResponse::Ok()
-                    .content_type("text/plain; version=0.0.4")
-                    .body(metrics.render())
-            })),
-    );
+    cfg.service(web::resource(PATH).name(PATH).route(web::get().to(
+        |metrics: web::Data<Metrics>| async move {
+            HttpResponse::Ok()
+                .content_type("text/plain; version=0.0.4")
+                .body(metrics.render())
+        },
+    )));
 }
 
 #[cfg(test)]

@@ -8,15 +8,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
-use auth_service::AuthSettings;
-use auth_service::db::users::{self, NewUser};
-use auth_service::db::{DatabaseTarget, Engine, migrations};
-use auth_service::hashers;
+use auth_service::demo;
 use clap::Parser;
+use auth_service::AuthSettings;
 
-/// The tutorial's user, so the tutorial's curl session works as written.
-pub const DEMO_USERNAME: &str = "kyoko";
-pub const DEMO_PASSWORD: &str = "contrasenasegura";
+pub use auth_service::demo::{DemoUser, PASSWORD as DEMO_PASSWORD, USERNAME as DEMO_USERNAME};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -47,15 +43,6 @@ pub struct Stack {
     servers: tokio::task::JoinSet<std::io::Result<()>>,
 }
 
-/// What happened to the demo user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DemoUser {
-    Created,
-    Existing,
-    /// The database has other users and no demo user: we add none.
-    NotCreated,
-}
-
 impl Stack {
     /// Prepare the database and key, then start both services.
     pub async fn start(options: &Options, env: Vec<(String, String)>) -> Result<Stack, String> {
@@ -68,11 +55,12 @@ impl Stack {
                 .map(|(_, v)| v.clone())
                 .filter(|v| !v.is_empty())
         };
-        let target = DatabaseTarget::from_url(env_value("DATABASE_URL").as_deref())?;
+        let database_url = env_value("DATABASE_URL");
+        let key_path = demo::key_path(database_url.as_deref())?;
         let mut env = env.clone();
         let mut key_file = None;
         if env_value("SECRET_KEY").is_none() {
-            let path = key_path(&target);
+            let path = key_path;
             env.push(("SECRET_KEY".into(), signing_key::load_or_create(&path)?));
             key_file = Some(path);
         }
@@ -99,11 +87,10 @@ impl Stack {
         }
         shared::telemetry::init(settings.log.format, &settings.log.level);
 
-        let database = settings
-            .database
-            .url_redacted()
-            .unwrap_or_else(|| target.connect.clone());
-        let demo_user = prepare_database(&target, &settings).await?;
+        let demo::DemoReport {
+            user: demo_user,
+            database,
+        } = demo::prepare(database_url.as_deref(), &settings).await?;
 
         let auth = auth_service::Application::build(settings.clone(), auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
@@ -214,50 +201,4 @@ fn loopback_listener(flag: &str, bind: &str) -> Result<TcpListener, String> {
         ));
     }
     TcpListener::bind(addr).map_err(|e| format!("{flag} {bind}: {e}"))
-}
-
-/// Beside the SQLite file; in the working directory for PostgreSQL.
-fn key_path(target: &DatabaseTarget) -> PathBuf {
-    match target.engine {
-        Engine::Sqlite => PathBuf::from(format!("{}.secret-key", target.connect)),
-        Engine::Postgres => PathBuf::from("tokenpair.secret-key"),
-    }
-}
-
-/// Migrate, and add the demo user to an empty user table.
-async fn prepare_database(
-    target: &DatabaseTarget,
-    settings: &AuthSettings,
-) -> Result<DemoUser, String> {
-    let target = target.clone();
-    let hasher = auth_service::state::hasher_config(settings);
-    tokio::task::spawn_blocking(move || {
-        let mut conn = target.connect().map_err(|e| format!("DATABASE_URL: {e}"))?;
-        migrations::run(&mut conn)?;
-        if users::by_username(&mut conn, DEMO_USERNAME)
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
-            return Ok(DemoUser::Existing);
-        }
-        if users::count(&mut conn).map_err(|e| e.to_string())? > 0 {
-            return Ok(DemoUser::NotCreated);
-        }
-        let user = NewUser {
-            password: hashers::make_password(DEMO_PASSWORD, &hasher),
-            last_login: None,
-            is_superuser: false,
-            username: DEMO_USERNAME.into(),
-            first_name: String::new(),
-            last_name: String::new(),
-            email: format!("{DEMO_USERNAME}@example.com"),
-            is_staff: false,
-            is_active: true,
-            date_joined: chrono::Utc::now().naive_utc(),
-        };
-        users::insert(&mut conn, &user).map_err(|e| e.to_string())?;
-        Ok(DemoUser::Created)
-    })
-    .await
-    .map_err(|e| format!("database preparation failed: {e}"))?
 }

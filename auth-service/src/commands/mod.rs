@@ -4,7 +4,7 @@ mod check;
 mod flush;
 mod migrate;
 mod serve;
-pub mod users;
+mod users;
 
 use crate::settings::AuthSettings;
 

@@ -11,13 +11,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
-use super::revocation::{self, Mode, Subject, write_transaction};
 use super::schema::{
     token_blacklist_blacklistedtoken as blacklisted,
     token_blacklist_outstandingtoken as outstanding, tokenpair_family_revocation,
     tokenpair_token_family as family,
 };
+use super::{DbConnection, write_transaction};
 
 /// An `OutstandingToken` row to record.
 #[derive(Debug, Clone, Insertable)]
@@ -112,41 +111,6 @@ pub fn blacklist(conn: &mut DbConnection, token_id: i64, at: NaiveDateTime) -> Q
     )
 }
 
-/// logout-all, in one transaction: under the user's exclusive lock, record the
-/// user's revocation time (taken once the lock is held: see `db::revocation`), then
-/// blacklist every outstanding token of the user not blacklisted yet (so that Django
-/// on the same database refuses them too). Returns how many were newly blacklisted.
-pub fn blacklist_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
-    revoke(conn, Subject::User(user_id), |conn| {
-        outstanding::table
-            .left_join(blacklisted::table)
-            .filter(outstanding::user_id.eq(user_id))
-            .filter(blacklisted::id.is_null())
-            .select(outstanding::id)
-            .load(conn)
-    })
-}
-
-/// A revocation of `subject`, in one transaction: its exclusive lock, its time
-/// (read once the lock is held: see `db::revocation`), then the blacklist rows of
-/// the outstanding tokens `listed` names. Returns how many were newly blacklisted.
-fn revoke(
-    conn: &mut DbConnection,
-    subject: Subject<'_>,
-    listed: impl FnOnce(&mut DbConnection) -> QueryResult<Vec<i64>>,
-) -> QueryResult<usize> {
-    write_transaction(conn, |conn| {
-        revocation::lock(conn, subject, Mode::Exclusive)?;
-        let at = revocation::clock();
-        revocation::record(conn, subject, at)?;
-        let mut count = 0;
-        for id in listed(conn)? {
-            count += usize::from(blacklist(conn, id, at)?);
-        }
-        Ok(count)
-    })
-}
-
 /// Strip the signature of every outstanding row that still has one: rows simplejwt
 /// writes on a shared database hold whole tokens. The same SQL as the migration
 /// `2026-12-03-000006_revocation`.
@@ -224,20 +188,6 @@ pub fn mark_rotated(conn: &mut DbConnection, jti: &str, at: NaiveDateTime) -> Qu
         .set(family::rotated_at.eq(Some(at)))
         .execute(conn)
         .map(drop)
-}
-
-/// Reuse detection's revocation, in one transaction: under the family's exclusive
-/// lock, record the family's revocation time (taken once the lock is held), then
-/// blacklist every recorded token of the family. Returns how many were newly
-/// blacklisted.
-pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> QueryResult<usize> {
-    revoke(conn, Subject::Family(family_id), |conn| {
-        outstanding::table
-            .inner_join(family::table.on(family::jti.eq(outstanding::jti)))
-            .filter(family::family.eq(family_id))
-            .select(outstanding::id)
-            .load(conn)
-    })
 }
 
 #[cfg(test)]

@@ -39,13 +39,15 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
-use super::DbConnection;
-use super::blacklist::listed_maybe;
+use super::blacklist::{self, listed_maybe};
 use super::schema::{
-    auth_user, tokenpair_family_revocation as family_revocation, tokenpair_token_family as family,
+    auth_user, token_blacklist_blacklistedtoken as blacklisted,
+    token_blacklist_outstandingtoken as outstanding,
+    tokenpair_family_revocation as family_revocation, tokenpair_token_family as family,
     tokenpair_user_revocation as user_revocation,
 };
 use super::users::{User, UserIdField, UserKey};
+use super::{DbConnection, write_transaction};
 
 /// The message of a revoked token (401 `token_not_valid`, simplejwt's shape).
 pub const REVOKED: &str = "Token has been revoked";
@@ -72,44 +74,6 @@ fn latest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDat
 /// Now, at the microsecond precision both engines store.
 pub fn clock() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
-}
-
-/// Run `work` in one write transaction: PostgreSQL's `BEGIN` (READ COMMITTED),
-/// SQLite's `BEGIN IMMEDIATE` (the write lock taken at once: two deferred
-/// transactions that both read and then write would fail to upgrade instead of
-/// waiting for each other). Committed when `work` returns `Ok`, rolled back otherwise.
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    if matches!(conn, DbConnection::Postgres(_)) {
-        return conn.transaction(work);
-    }
-    if let DbConnection::Sqlite(c) = conn {
-        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    }
-    let outcome = work(conn);
-    let DbConnection::Sqlite(c) = conn else {
-        // The engine of a connection does not change: not reached.
-        return outcome;
-    };
-    match outcome {
-        Ok(value) => {
-            if let Err(e) = AnsiTransactionManager::commit_transaction(c) {
-                // diesel's `transaction` does the same: a failed COMMIT leaves the
-                // transaction open; roll it back before reporting
-                let _ = AnsiTransactionManager::rollback_transaction(c);
-                return Err(e.into());
-            }
-            Ok(value)
-        }
-        Err(e) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(e)
-        }
-    }
 }
 
 /// What is locked (see the module documentation).
@@ -300,6 +264,55 @@ pub fn revoked_now(
         None => None,
     };
     Ok(revoked(iat, latest(by_user, by_family)))
+}
+
+/// logout-all, in one transaction: under the user's exclusive lock, record the
+/// user's revocation time (taken once the lock is held: see `db::revocation`), then
+/// blacklist every outstanding token of the user not blacklisted yet (so that Django
+/// on the same database refuses them too). Returns how many were newly blacklisted.
+pub fn blacklist_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
+    revoke(conn, Subject::User(user_id), |conn| {
+        outstanding::table
+            .left_join(blacklisted::table)
+            .filter(outstanding::user_id.eq(user_id))
+            .filter(blacklisted::id.is_null())
+            .select(outstanding::id)
+            .load(conn)
+    })
+}
+
+/// A revocation of `subject`, in one transaction: its exclusive lock, its time
+/// (read once the lock is held: see `db::revocation`), then the blacklist rows of
+/// the outstanding tokens `listed` names. Returns how many were newly blacklisted.
+fn revoke(
+    conn: &mut DbConnection,
+    subject: Subject<'_>,
+    listed: impl FnOnce(&mut DbConnection) -> QueryResult<Vec<i64>>,
+) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        lock(conn, subject, Mode::Exclusive)?;
+        let at = clock();
+        record(conn, subject, at)?;
+        let mut count = 0;
+        for id in listed(conn)? {
+            count += usize::from(blacklist::blacklist(conn, id, at)?);
+        }
+        Ok(count)
+    })
+}
+
+/// Reuse detection's revocation, in one transaction: under the family's exclusive
+/// lock, record the family's revocation time (taken once the lock is held), then
+/// blacklist every recorded token of the family. Returns how many were newly
+/// blacklisted.
+pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> QueryResult<usize> {
+    revoke(conn, Subject::Family(family_id), |conn| {
+        outstanding::table
+            .inner_join(family::table.on(family::jti.eq(outstanding::jti)))
+            .filter(family::family.eq(family_id))
+            .select(outstanding::id)
+            .load(conn)
+    })
 }
 
 #[cfg(test)]

@@ -6,21 +6,15 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::auth_user;
 
-/// A Django user.
+/// A Django user: the columns the service reads (the rest of the row is Django's).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = auth_user)]
 pub struct User {
     pub id: i32,
     pub password: String,
-    pub last_login: Option<NaiveDateTime>,
-    pub is_superuser: bool,
     pub username: String,
-    pub first_name: String,
-    pub last_name: String,
     pub email: String,
-    pub is_staff: bool,
     pub is_active: bool,
-    pub date_joined: NaiveDateTime,
 }
 
 /// What `create_user` / `create_superuser` store; Django's model defaults

@@ -11,20 +11,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use shared::errors::json_response;
 
-use crate::db::blacklist;
+use crate::db::revocation;
 use crate::error::AuthError;
-use crate::request_user::request_user;
+use crate::request_user::RequestUser;
 use crate::state::AppState;
 
 pub async fn logout_all(
-    req: HttpRequest,
+    RequestUser(user): RequestUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let user = request_user(&state, &req).await?;
     let id = user.id;
     let revoked = state
         .db
-        .run(move |conn| Ok(blacklist::blacklist_user(conn, id)?))
+        .run(move |conn| Ok(revocation::blacklist_user(conn, id)?))
         .await?;
     tracing::info!(
         user_id = user.id,
@@ -43,17 +42,13 @@ pub fn resource() -> impl actix_web::dev::HttpServiceFactory {
         .default_service(web::to(other_method))
 }
 
-async fn other_method(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AuthError> {
-    request_user(&state, &req).await?;
+async fn other_method(_user: RequestUser, req: HttpRequest) -> HttpResponse {
     if req.method() == actix_web::http::Method::OPTIONS {
-        return Ok(shared::views::options_metadata(
+        return shared::views::options_metadata(
             "Logout All",
             "Revokes every refresh token of the authenticated user.",
             None,
-        ));
+        );
     }
-    Ok(shared::views::method_not_allowed(req.method()))
+    shared::views::method_not_allowed(req.method())
 }

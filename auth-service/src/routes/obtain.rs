@@ -13,9 +13,8 @@ use shared::views::{negotiate, post_data};
 use crate::db::users::{self, User};
 use crate::error::AuthError;
 use crate::lifecycle;
-use crate::login::authenticate;
+use crate::login::{authenticate, check_ip};
 use crate::state::AppState;
-use crate::throttle;
 use crate::token_user::password_md5;
 
 pub async fn obtain_pair(
@@ -56,7 +55,7 @@ async fn log_in(
     // DRF's initial(): content negotiation, then the throttles, then (in the view) the body.
     negotiate(req)?;
     let client = state.throttle.client_ip(req);
-    throttle::check_ip(state, client).await?;
+    check_ip(state, client).await?;
     let data = post_data(req, body, state.settings.requests.max_body_bytes).await?;
     let mut fields = required_strings(&data, &["username", "password"])?.into_iter();
     let (Some(username), Some(password)) = (fields.next(), fields.next()) else {

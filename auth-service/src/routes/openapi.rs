@@ -1,18 +1,22 @@
 //! `GET /api/schema/`: an OpenAPI 3.1 description built from the route table
 //! itself, so it cannot drift from what is served.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use shared::errors::json_response;
 
 use super::view::TokenView;
 use super::{LOGOUT_ALL, TOKEN_VIEWS};
+use crate::state::AppState;
 
 pub const PATH: &str = "/api/schema/";
 
-pub async fn schema() -> HttpResponse {
-    json_response(StatusCode::OK, &document())
+pub async fn schema(state: web::Data<AppState>) -> HttpResponse {
+    json_response(
+        StatusCode::OK,
+        &document(state.settings.revocation.token_blacklist),
+    )
 }
 
 fn error(description: &str, schema: &str) -> Value {
@@ -56,12 +60,8 @@ fn token_view(view: &TokenView) -> Value {
     }})
 }
 
-pub fn document() -> Value {
-    let mut paths = Map::new();
-    for view in TOKEN_VIEWS {
-        paths.insert(view.path.into(), token_view(view));
-    }
-    paths.insert(LOGOUT_ALL.into(), json!({"post": {
+fn logout_all() -> Value {
+    json!({"post": {
         "summary": "Logout All",
         "description": "Revokes every refresh token of the user the access token authenticates (tokenpair; not in simplejwt).",
         "security": [{"bearer": []}],
@@ -69,10 +69,22 @@ pub fn document() -> Value {
             "200": {"description": "Revoked", "content": {"application/json": {"schema": {"type": "object"}}}},
             "401": error("No or bad token, unknown or inactive user", "TokenError"),
         },
-    }}));
+    }})
+}
+
+/// The document; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST`, without which
+/// logout-all is not served (see [`super::config`]) and so not listed.
+pub fn document(blacklist: bool) -> Value {
+    let mut paths = Map::new();
+    for view in TOKEN_VIEWS {
+        paths.insert(view.path.into(), token_view(view));
+    }
+    if blacklist {
+        paths.insert(LOGOUT_ALL.into(), logout_all());
+    }
     paths.insert("/healthz".into(), json!({"get": {"summary": "Health",
         "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": strings(&["status"])}}}}}}));
-    paths.insert("/metrics".into(), json!({"get": {"summary": "Prometheus metrics",
+    paths.insert(shared::metrics::PATH.into(), json!({"get": {"summary": "Prometheus metrics",
         "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {}}}}}}));
     paths.insert(PATH.into(), json!({"get": {"summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}}));

@@ -37,8 +37,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::db::DbConnection;
-use crate::error::AuthError;
-use crate::state::AppState;
 
 /// How often (in checks of one process) ended windows are deleted.
 pub const PRUNE_EVERY: u64 = 256;
@@ -59,6 +57,18 @@ pub struct LoginThrottle {
 pub struct Bucket {
     key: String,
     rate: Rate,
+}
+
+impl Bucket {
+    /// Forgets the bucket's events (a successful login clears its failures).
+    pub fn clear(&self, conn: &mut DbConnection) -> diesel::QueryResult<usize> {
+        store::clear(conn, &self.key)
+    }
+
+    /// Takes back one event (an attempt whose password was never checked).
+    pub fn undo(&self, conn: &mut DbConnection) -> diesel::QueryResult<usize> {
+        store::undo(conn, &self.key)
+    }
 }
 
 /// Over the limit: available again in this many whole seconds (rounded up, as DRF does).
@@ -155,49 +165,6 @@ impl LoginThrottle {
         Ok(Err(Throttled {
             wait_secs: wait_secs((hit.window_end_ms - now).min(period)),
         }))
-    }
-}
-
-/// DRF's throttle check for a login view: the per-IP count, or nothing when it is off.
-pub async fn check_ip(state: &AppState, client: IpAddr) -> Result<(), AuthError> {
-    let Some(bucket) = state.throttle.ip_bucket(client) else {
-        return Ok(());
-    };
-    let throttle = state.throttle.clone();
-    let verdict = state
-        .db
-        .run(move |conn| Ok(throttle.count(conn, &bucket)?))
-        .await?;
-    verdict.map_err(|t| refused(state, t))
-}
-
-/// The 429 for a throttled attempt, counted as `tokenpair_logins_total{outcome="throttled"}`.
-pub fn refused(state: &AppState, throttled: Throttled) -> AuthError {
-    state.logins.with_label_values(&["throttled"]).inc();
-    // debug, not info: a flood of throttled attempts must not become a flood of log lines
-    // (the request log and the metric already count them)
-    tracing::debug!(wait = throttled.wait_secs, "login throttled");
-    AuthError::Api(throttled.into())
-}
-
-/// A successful login: its (username, IP) failures are forgotten.
-pub async fn clear(state: &AppState, bucket: Bucket) -> Result<(), AuthError> {
-    state
-        .db
-        .run(move |conn| Ok(store::clear(conn, &bucket.key)?))
-        .await?;
-    Ok(())
-}
-
-/// Takes back the failure counted for an attempt whose password was never checked (the
-/// hashing queue was full). Best effort: the caller answers 503 anyway.
-pub async fn undo(state: &AppState, bucket: Bucket) {
-    let undone = state
-        .db
-        .run(move |conn| Ok(store::undo(conn, &bucket.key)?))
-        .await;
-    if let Err(e) = undone {
-        tracing::warn!(error = %e, "login throttle: could not take back an unchecked attempt");
     }
 }
 

@@ -1,8 +1,10 @@
 //! simplejwt's token classes: how tokens are minted, and the checks each class
 //! applies on top of PyJWT's, with simplejwt's exact messages.
 
+mod ascii_json;
 pub mod claims;
 pub mod codec;
+mod keys;
 
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
