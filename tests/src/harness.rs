@@ -97,6 +97,7 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    crate::db::drop_templates();
     if let (true, Err(why)) = (skip_postgres, &postgres) {
         let line = "=".repeat(78);
         eprintln!(

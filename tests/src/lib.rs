@@ -2,6 +2,7 @@
 //! HTTP client with typed helpers, and the runner.
 
 pub mod app;
+pub mod bodies;
 pub mod chaos_proxy;
 pub mod db;
 pub mod django;

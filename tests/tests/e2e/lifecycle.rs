@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tests::bodies::{BLACKLISTED, not_valid};
 use tests::tokens::{self, forge, now, parts};
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
 
@@ -32,32 +33,17 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-const BLACKLISTED: &str = r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#;
-
-fn not_valid(message: &str) -> String {
-    json!({"detail": message, "code": "token_not_valid"}).to_string()
-}
 
 async fn post(app: &TestApp, path: &str, field: &str, token: &str) -> Answer {
     app.post_form(path, &[(field, token)]).await
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {sql}"))
-        .get_result::<Count>(&mut app.db.connect())
-        .expect("count")
-        .n
+fn count(app: &TestApp, from: &str) -> i64 {
+    app.db.count(from)
 }
 
 fn execute(app: &TestApp, sql: &str) {
-    diesel::sql_query(sql)
-        .execute(&mut app.db.connect())
-        .expect(sql);
+    app.db.execute(sql);
 }
 
 async fn verify_accepts_any_type_and_ignores_blacklist_by_default(ctx: Arc<Ctx>) {
@@ -150,16 +136,11 @@ async fn blacklist_view_and_outstanding_rows(ctx: Arc<Ctx>) {
         ),
         1
     );
-    let expires = auth_service::lifecycle::timestamp(exp as f64);
-    let stored: Vec<(i64, chrono::NaiveDateTime)> = {
-        use auth_service::db::schema::token_blacklist_outstandingtoken::dsl::*;
-        use diesel::prelude::*;
-        token_blacklist_outstandingtoken
-            .select((id, expires_at))
-            .load(&mut app.db.connect())
-            .unwrap()
-    };
-    assert_eq!(stored[0].1, expires, "expires_at is the token's exp");
+    let expires = chrono::DateTime::from_timestamp(exp, 0)
+        .expect("exp in range")
+        .naive_utc();
+    let stored = expires_at(&app);
+    assert_eq!(stored[0], expires, "expires_at is the token's exp");
 
     post(&app, "/api/token/blacklist/", "refresh", &access)
         .await
@@ -401,21 +382,15 @@ async fn sliding_tokens(ctx: Arc<Ctx>) {
         .await
         .assert_401(&not_valid("Token has wrong type"));
     let jti = claims["jti"].as_str().unwrap();
-    let outstanding_id: i64 = {
-        use auth_service::db::schema::token_blacklist_outstandingtoken::dsl as o;
-        use diesel::prelude::*;
-        o::token_blacklist_outstandingtoken
-            .filter(o::jti.eq(jti))
-            .select(o::id)
-            .first(&mut app.db.connect())
-            .unwrap()
-    };
-    auth_service::db::blacklist::blacklist(
-        &mut app.db.connect(),
-        outstanding_id,
-        chrono::Utc::now().naive_utc(),
+    // blacklisted as the blacklist does it (a sliding token cannot go through its view)
+    diesel::sql_query(
+        "INSERT INTO token_blacklist_blacklistedtoken (blacklisted_at, token_id) \
+         SELECT $1, id FROM token_blacklist_outstandingtoken WHERE jti = $2",
     )
-    .unwrap();
+    .bind::<diesel::sql_types::Timestamp, _>(chrono::Utc::now().naive_utc())
+    .bind::<diesel::sql_types::Text, _>(jti)
+    .execute(&mut app.db.connect())
+    .expect("blacklist the sliding token");
     post(&app, "/api/token/sliding/refresh/", "token", &token)
         .await
         .assert_401(BLACKLISTED);
@@ -438,7 +413,7 @@ async fn sliding_tokens(ctx: Arc<Ctx>) {
 async fn sliding_refresh_errors(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
     let id = app.create_user("kyoko", "contrasenasegura");
-    let hash = auth_service::hashers::make_password("pw", &app.hasher());
+    let hash = django_hashers::make_password("pw", &app.hasher());
     let inactive = app.insert_user("bob", &hash, false);
     let t = now();
     let good = json!({"token_type": "sliding", "exp": t + 300, "iat": t, "jti": "s1", "refresh_exp": t + 3600, "user_id": id.to_string()});
@@ -480,8 +455,8 @@ async fn revoked_password_blacklists_on_refresh(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[("SIMPLE_JWT__CHECK_REVOKE_TOKEN", "true")]);
     let id = app.create_user("kyoko", "contrasenasegura");
     let (refresh, _) = app.obtain("kyoko", "contrasenasegura").await;
-    let new_hash = auth_service::hashers::make_password("another-password", &app.hasher());
-    auth_service::db::users::set_password(&mut app.db.connect(), id, &new_hash).unwrap();
+    let new_hash = django_hashers::make_password("another-password", &app.hasher());
+    app.set_password(id, &new_hash);
     post(&app, "/api/token/refresh/", "refresh", &refresh)
         .await
         .assert_401(r#"{"detail":"The user's password has been changed."}"#);
@@ -557,8 +532,12 @@ async fn reuse_detection_revokes_the_family_after_grace(ctx: Arc<Ctx>) {
     assert_eq!(keys, ["token_type", "exp", "iat", "jti", "user_id"]);
 
     let misconfigured = ctx.settings(&[("TOKENPAIR__REUSE_DETECTION", "true")]);
-    let error = auth_service::state::AppState::checked_parts(&misconfigured).expect_err("refused");
-    assert!(error.0.contains("REUSE_DETECTION"), "{}", error.0);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let error = auth_service::Application::build(misconfigured, listener)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(error.contains("REUSE_DETECTION"), "{error}");
 }
 
 async fn logout_all_revokes_every_refresh_token(ctx: Arc<Ctx>) {
@@ -731,4 +710,19 @@ async fn leeway_accepts_recently_expired_tokens(ctx: Arc<Ctx>) {
         200,
         "iat within leeway"
     );
+}
+
+/// `expires_at` of every outstanding row, in insertion order.
+fn expires_at(app: &TestApp) -> Vec<chrono::NaiveDateTime> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        expires_at: chrono::NaiveDateTime,
+    }
+    diesel::sql_query("SELECT expires_at FROM token_blacklist_outstandingtoken ORDER BY id")
+        .load::<Row>(&mut app.db.connect())
+        .expect("outstanding rows")
+        .into_iter()
+        .map(|r| r.expires_at)
+        .collect()
 }

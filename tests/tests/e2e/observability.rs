@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use tests::bodies;
 use tests::{Answer, Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -81,12 +82,50 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     let doc = doc.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
-    let mut served: BTreeSet<String> = auth_service::routes::SLASHED_PATHS
-        .iter()
-        .map(|p| (*p).to_owned())
-        .collect();
-    served.extend(["/healthz".to_owned(), "/metrics".to_owned()]);
+    // What auth-service serves with the default settings: the token views, logout-all and
+    // this document (all with Django's trailing slash), and the two probes.
+    let served: BTreeSet<String> = [
+        bodies::OBTAIN,
+        bodies::REFRESH,
+        bodies::VERIFY,
+        bodies::BLACKLIST,
+        bodies::SLIDING,
+        bodies::SLIDING_REFRESH,
+        bodies::LOGOUT_ALL,
+        "/api/schema/",
+        "/healthz",
+        "/metrics",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
     assert_eq!(paths, served);
+    // Every slashed path is a route: APPEND_SLASH redirects to it, as to no unknown path.
+    for path in paths.iter().filter(|p| p.ends_with('/')) {
+        let bare = path.trim_end_matches('/');
+        let answer = Answer::read(
+            app.client
+                .get(format!("{}{bare}", app.auth))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.header("location")),
+            (301, Some(path.as_str())),
+            "GET {bare}"
+        );
+    }
+    let unknown = Answer::read(
+        app.client
+            .get(format!("{}/api/token/unknown", app.auth))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
     for path in &paths {
         let method = doc["paths"][path]
             .as_object()

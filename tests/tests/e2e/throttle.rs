@@ -5,12 +5,11 @@
 //! Distinct clients are simulated with `TOKENPAIR__TRUSTED_PROXIES=127.0.0.1/32` (the test
 //! client's own address) and an `X-Forwarded-For` per client.
 
-use diesel::prelude::*;
 use reqwest::Client;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_service::db::schema::tokenpair_login_throttle as throttle_table;
+use tests::bodies::{NO_ACCOUNT, OBTAIN, SLIDING};
 use tests::app::client;
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
 
@@ -32,9 +31,6 @@ pub fn tests() -> Vec<E2e> {
 }
 
 const TRUST_LOOPBACK: (&str, &str) = ("TOKENPAIR__TRUSTED_PROXIES", "127.0.0.1/32");
-const NO_ACCOUNT: &str = r#"{"detail":"No active account found with the given credentials"}"#;
-const PAIR: &str = "/api/token/";
-const SLIDING: &str = "/api/token/sliding/";
 
 /// A login from `client` (sent as `X-Forwarded-For`, when given) to the service at `base`.
 async fn login(
@@ -62,7 +58,7 @@ async fn from(app: &TestApp, client: &str, username: &str, password: &str) -> An
     login(
         &app.client,
         &app.auth,
-        PAIR,
+        OBTAIN,
         Some(client),
         username,
         password,
@@ -73,7 +69,7 @@ async fn from(app: &TestApp, client: &str, username: &str, password: &str) -> An
 /// A login that wants a hash, retried while the one hashing thread is not free (503).
 async fn hashed(http: &Client, base: &str, client: &str, username: &str, password: &str) -> Answer {
     for _ in 0..500 {
-        let answer = login(http, base, PAIR, Some(client), username, password).await;
+        let answer = login(http, base, OBTAIN, Some(client), username, password).await;
         if answer.status != 503 {
             return answer;
         }
@@ -123,10 +119,7 @@ async fn logins(http: &Client, base: &str, outcome: &str) -> u64 {
 }
 
 fn rows(app: &TestApp) -> i64 {
-    throttle_table::table
-        .count()
-        .get_result(&mut app.db.connect())
-        .expect("count throttle rows")
+    app.db.count("tokenpair_login_throttle")
 }
 
 async fn failed_logins_per_username_and_ip_are_limited(ctx: Arc<Ctx>) {
@@ -194,12 +187,12 @@ async fn the_default_allows_ten_failures_a_minute(ctx: Arc<Ctx>) {
     app.create_user("alice", "pw-alice-1");
     for _ in 0..10 {
         let answer = app
-            .post_form(PAIR, &[("username", "alice"), ("password", "wrong")])
+            .post_form(OBTAIN, &[("username", "alice"), ("password", "wrong")])
             .await;
         answer.assert_401(NO_ACCOUNT);
     }
     let answer = app
-        .post_form(PAIR, &[("username", "alice"), ("password", "pw-alice-1")])
+        .post_form(OBTAIN, &[("username", "alice"), ("password", "pw-alice-1")])
         .await;
     assert_throttled(&answer, 60);
 }
@@ -209,11 +202,11 @@ async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
     // 503 at once. A throttled login must still get its 429: it never asks for a hash.
     // A very costly hash for alice, made first (it takes seconds: not while connections idle).
     let slow = tokio::task::spawn_blocking(|| {
-        auth_service::hashers::pbkdf2::encode(
+        django_hashers::pbkdf2::encode(
             "pw-alice-1",
             "abcdefghijklmnopqrstuv",
             8_000_000,
-            auth_service::hashers::pbkdf2::Digest::Sha256,
+            django_hashers::pbkdf2::Digest::Sha256,
         )
     })
     .await
@@ -237,7 +230,7 @@ async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
             .assert_401(NO_ACCOUNT);
     }
     // alice's hash becomes the costly one: checking it occupies the only thread for seconds
-    auth_service::db::users::set_password(&mut app.db.connect(), id, &slow).expect("set hash");
+    app.set_password(id, &slow);
     let slow_login = {
         let (http, base) = (app.client.clone(), app.auth.clone());
         tokio::spawn(async move { hashed(&http, &base, "192.0.2.1", "alice", "pw-alice-1").await })
@@ -299,10 +292,10 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
             .header("content-type", "application/json")
             .body("{not json")
     };
-    let parse_error = Answer::read(broken(PAIR).send().await.unwrap()).await;
+    let parse_error = Answer::read(broken(OBTAIN).send().await.unwrap()).await;
     assert_eq!(parse_error.status, 400, "{parse_error:?}");
     // the fourth: throttled before its body is parsed, on both login views
-    assert_throttled(&Answer::read(broken(PAIR).send().await.unwrap()).await, 60);
+    assert_throttled(&Answer::read(broken(OBTAIN).send().await.unwrap()).await, 60);
     assert_throttled(
         &Answer::read(broken(SLIDING).send().await.unwrap()).await,
         60,
@@ -316,7 +309,7 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     for _ in 0..3 {
         let answer = app
             .client
-            .post(format!("{}{PAIR}", app.auth))
+            .post(format!("{}{OBTAIN}", app.auth))
             .header("x-forwarded-for", crowd)
             .header("content-type", "application/json")
             .body(large.clone())
@@ -327,7 +320,7 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     }
     // content negotiation comes first, as in DRF's initial()
     let not_acceptable = Answer::read(
-        broken(PAIR)
+        broken(OBTAIN)
             .header("accept", "application/xml")
             .send()
             .await
@@ -372,7 +365,7 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored(ctx: Arc<Ctx>) {
     // a fresh spoofed address does not buy a fresh budget: the peer is the client
     assert_throttled(&from(&app, "203.0.113.3", "alice", "x").await, 60);
     let plain = app
-        .post_form(PAIR, &[("username", "alice"), ("password", "x")])
+        .post_form(OBTAIN, &[("username", "alice"), ("password", "x")])
         .await;
     assert_throttled(&plain, 60);
 }
@@ -423,7 +416,7 @@ async fn off_turns_both_throttles_off(ctx: Arc<Ctx>) {
     app.create_user("alice", "pw-alice-1");
     for _ in 0..15 {
         let answer = app
-            .post_form(PAIR, &[("username", "alice"), ("password", "wrong")])
+            .post_form(OBTAIN, &[("username", "alice"), ("password", "wrong")])
             .await;
         answer.assert_401(NO_ACCOUNT);
     }
@@ -445,20 +438,20 @@ async fn replicas_on_one_database_share_the_limits(ctx: Arc<Ctx>) {
     let http = client();
     let attacker = Some("203.0.113.20");
     for base in [&a, &b, &a] {
-        login(&http, base, PAIR, attacker, "alice", "wrong")
+        login(&http, base, OBTAIN, attacker, "alice", "wrong")
             .await
             .assert_401(NO_ACCOUNT);
     }
     for base in [&b, &a] {
-        let answer = login(&http, base, PAIR, attacker, "alice", "pw-alice-1").await;
+        let answer = login(&http, base, OBTAIN, attacker, "alice", "pw-alice-1").await;
         assert_throttled(&answer, 60);
     }
     // per IP: 5 attempts so far from the attacker; one more anywhere, then none
-    login(&http, &b, PAIR, attacker, "bob", "x")
+    login(&http, &b, OBTAIN, attacker, "bob", "x")
         .await
         .assert_401(NO_ACCOUNT);
     for base in [&a, &b] {
-        let answer = login(&http, base, PAIR, attacker, "carol", "x").await;
+        let answer = login(&http, base, OBTAIN, attacker, "carol", "x").await;
         assert_throttled(&answer, 60);
     }
     assert_eq!(logins(&http, &a, "throttled").await, 2);
@@ -477,7 +470,7 @@ async fn concurrent_guesses_cannot_exceed_the_limit(ctx: Arc<Ctx>) {
         let (http, base) = (app.client.clone(), app.auth.clone());
         tasks.spawn(async move {
             let guess = format!("guess-{n}");
-            login(&http, &base, PAIR, Some("203.0.113.30"), "alice", &guess).await
+            login(&http, &base, OBTAIN, Some("203.0.113.30"), "alice", &guess).await
         });
     }
     let mut answers = Vec::new();
@@ -525,26 +518,23 @@ async fn ended_windows_are_pruned(ctx: Arc<Ctx>) {
     {
         let mut conn = ctx.db.connect();
         for (bucket, window_end_ms) in [("ended", now_ms - 1_000), ("live", now_ms + 600_000)] {
-            diesel::insert_into(throttle_table::table)
-                .values((
-                    throttle_table::bucket.eq(bucket),
-                    throttle_table::hits.eq(5_i64),
-                    throttle_table::window_end_ms.eq(window_end_ms),
-                ))
-                .execute(&mut conn)
-                .expect("insert throttle row");
+            tests::db::execute(
+                &mut conn,
+                &format!(
+                    "INSERT INTO tokenpair_login_throttle (bucket, hits, window_end_ms) \
+                     VALUES ('{bucket}', 5, {window_end_ms})"
+                ),
+            );
         }
     }
     // a new process prunes on its first check
     let app = ctx.spawn(&[]);
-    app.post_form(PAIR, &[("username", "alice"), ("password", "x")])
+    app.post_form(OBTAIN, &[("username", "alice"), ("password", "x")])
         .await
         .assert_401(NO_ACCOUNT);
-    let left: Vec<String> = throttle_table::table
-        .select(throttle_table::bucket)
-        .order(throttle_table::bucket)
-        .load(&mut app.db.connect())
-        .expect("throttle rows");
+    let left = app
+        .db
+        .texts("SELECT bucket AS t FROM tokenpair_login_throttle ORDER BY bucket");
     assert!(!left.contains(&"ended".to_owned()), "{left:?}");
     assert!(left.contains(&"live".to_owned()), "{left:?}");
     // the new rows: the per-IP counter and alice's failures, keys of 64 hex digits

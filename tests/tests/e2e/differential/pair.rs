@@ -146,35 +146,21 @@ pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send 
 }
 
 pub(crate) fn connect(url: &str) -> DbConnection {
-    DatabaseTarget::from_url(Some(url))
-        .and_then(|t| t.connect().map_err(|e| e.to_string()))
-        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
+    tests::db::connect(url)
 }
 
-/// Our migrations on `url`; the names applied.
+/// Our migrations on `url`; the versions applied.
 pub(crate) fn migrate_ours(url: &str) -> Vec<String> {
-    migrations::run(&mut connect(url)).expect("our migrations")
+    tests::db::migrate_applied(url)
 }
 
 pub(crate) fn execute(url: &str, sql: &str) {
-    diesel::sql_query(sql)
-        .execute(&mut connect(url))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    tests::db::execute(&mut connect(url), sql);
 }
 
 /// One text column of every row of `sql` (which names it `t`).
 pub(crate) fn texts(url: &str, sql: &str) -> Vec<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        t: String,
-    }
-    diesel::sql_query(sql)
-        .load::<Row>(&mut connect(url))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .map(|r| r.t)
-        .collect()
+    tests::db::texts(&mut connect(url), sql)
 }
 
 pub(crate) fn count(url: &str, from: &str) -> i64 {

@@ -145,8 +145,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
             .header("Authorization", format!("Bearer {token}"));
         async move { Answer::read(request.send().await.unwrap()).await }
     };
-    const OK: &str = r#"{"content":"This view is protected"}"#;
-
+    
     // we log in every user Django made, whatever its hasher, and re-hash nobody
     for user in USERS.iter().filter(|u| u.active && u.username != "dave") {
         let Some(password) = user.password else {
@@ -185,10 +184,10 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     .await;
     get(&django.url, &ours_pair.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
     get(&ours.protected, &django_pair.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
     let refreshed = post(
         &django.url,
         REFRESH,
@@ -197,7 +196,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     .await;
     get(&ours.protected, &refreshed.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
     let refreshed = post(
         &ours.auth,
         REFRESH,
@@ -206,7 +205,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     .await;
     get(&django.url, &refreshed.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
     // one blacklist: blacklisted through one side, refused by the other's refresh
     post(
         &ours.auth,
@@ -351,11 +350,11 @@ pub(crate) async fn django_adopts_our_database(ctx: Arc<Ctx>) {
         );
     }
     assert!(
-        output.contains("Applying admin.0001_initial... OK"),
+        output.contains("Applying admin.0001_initial... PROTECTED"),
         "{output}"
     );
     assert!(
-        output.contains("Applying sessions.0001_initial... OK"),
+        output.contains("Applying sessions.0001_initial... PROTECTED"),
         "{output}"
     );
     // the same schema as a database Django made itself
@@ -410,4 +409,5 @@ pub(crate) async fn django_adopts_our_database(ctx: Arc<Ctx>) {
     assert_eq!(migrate_ours(&url), Vec::<String>::new());
     assert!(password_of(&url, "kyoko").starts_with("pbkdf2_sha256$1000000$"));
     app.obtain("kyoko", "contrasenasegura").await;
-}
+}use tests::bodies::PROTECTED;
+
