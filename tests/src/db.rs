@@ -208,6 +208,22 @@ impl TestDb {
         }
     }
 
+    /// A new SQLite database migrated in place, not copied from the template: for
+    /// test binaries without this runner (which removes the templates at the end).
+    pub fn migrated_sqlite() -> Self {
+        let name = format!("tp_test_{}", uuid::Uuid::new_v4().simple());
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
+        migrate(&url).unwrap_or_else(|e| panic!("migrate {url}: {e}"));
+        Self {
+            backend: Backend::Sqlite,
+            url,
+            name,
+            dir: Some(dir),
+        }
+    }
+
     /// A connection outside the apps' pools, for arranging and inspecting rows.
     pub fn connect(&self) -> DbConnection {
         connect(&self.url)
