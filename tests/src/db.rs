@@ -11,6 +11,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -160,6 +161,49 @@ fn sqlite_template() -> &'static Path {
             .unwrap_or_else(|e| panic!("migrate {}: {e}", file.display()));
         file
     })
+}
+
+/// Makes the templates before the tests start (the PostgreSQL one when
+/// `postgres`), with `migrate`'s report of each migration kept off the test output.
+pub fn prepare_templates(postgres: bool) {
+    quiet_stdout(|| {
+        sqlite_template();
+        if postgres {
+            postgres_template();
+        }
+    });
+}
+
+/// Runs `work` with the process's stdout sent to /dev/null. Only before the tests
+/// start: it is the whole process's stdout, the runner's too.
+fn quiet_stdout(work: impl FnOnce()) {
+    use std::os::fd::AsRawFd;
+    let _ = std::io::stdout().flush();
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null");
+    // SAFETY: dup/dup2 on descriptors this process owns; the saved descriptor is
+    // restored and closed before returning, and nothing else runs meanwhile.
+    let saved = unsafe { libc::dup(1) };
+    let redirected = match (&null, saved >= 0) {
+        (Ok(null), true) => unsafe { libc::dup2(null.as_raw_fd(), 1) >= 0 },
+        _ => false,
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    let _ = std::io::stdout().flush();
+    if redirected {
+        // SAFETY: as above.
+        unsafe {
+            libc::dup2(saved, 1);
+        }
+    }
+    if saved >= 0 {
+        // SAFETY: as above.
+        unsafe {
+            libc::close(saved);
+        }
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// Removes the templates; the runner calls it once every test has finished.

@@ -7,6 +7,7 @@ pub mod chaos_proxy;
 pub mod db;
 pub mod django;
 pub mod harness;
+pub mod logs;
 pub mod tokens;
 
 pub use app::{Answer, Ctx, TestApp};
