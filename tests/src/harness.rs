@@ -136,7 +136,9 @@ fn run_one(run: fn(Arc<Ctx>) -> TestFuture, backend: Backend) -> Result<(), Fail
     let failed = !matches!(outcome, Ok(Ok(())));
     if failed && !logs.is_empty() {
         // one write, so that the lines of tests failing at once do not interleave
-        eprint!("\n---- service logs while this test ran ----\n{logs}---- end of service logs ----\n");
+        eprint!(
+            "\n---- service logs while this test ran ----\n{logs}---- end of service logs ----\n"
+        );
     }
     match outcome {
         Ok(result) => result,

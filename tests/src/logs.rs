@@ -43,12 +43,7 @@ impl Buffer {
 
     /// Drops the lines older than every running test.
     fn prune(&mut self) {
-        let keep_from = self
-            .running
-            .values()
-            .copied()
-            .min()
-            .unwrap_or(self.end());
+        let keep_from = self.running.values().copied().min().unwrap_or(self.end());
         while self.first < keep_from && self.lines.pop_front().is_some() {
             self.first += 1;
         }

@@ -351,9 +351,21 @@ fn drift_is_caught() {
     const AUTH: &str = "auth-service";
     const PROTECTED: &str = "protected-service";
     let cases: &[(&str, &str, Edit)] = &[
-        ("does not parse", AUTH, Command(&[AUTH, "serve", "--bnd", "0.0.0.0:8000"])),
-        ("does not parse", PROTECTED, Command(&[PROTECTED, "migrate"])),
-        ("expected port 8000", AUTH, Command(&[AUTH, "serve", "--bind", "0.0.0.0:8080"])),
+        (
+            "does not parse",
+            AUTH,
+            Command(&[AUTH, "serve", "--bnd", "0.0.0.0:8000"]),
+        ),
+        (
+            "does not parse",
+            PROTECTED,
+            Command(&[PROTECTED, "migrate"]),
+        ),
+        (
+            "expected port 8000",
+            AUTH,
+            Command(&[AUTH, "serve", "--bind", "0.0.0.0:8080"]),
+        ),
         ("bind 0.0.0.0", PROTECTED, Command(&[PROTECTED, "serve"])),
         (
             "healthcheck URL",
@@ -361,9 +373,21 @@ fn drift_is_caught() {
             Health(&["CMD", "curl", "-fsS", "http://127.0.0.1:8001/healthz"]),
         ),
         ("ports", PROTECTED, Ports(&["127.0.0.1:8001:8000"])),
-        ("not a tokenpair setting", AUTH, Env("TOKENPAIR_LOG_FORMAT", Some("json"))),
-        ("unknown tokenpair setting", PROTECTED, Env("TOKENPAIR__WORKRS", Some("2"))),
-        ("settings warning", AUTH, Env("SIMPLE_JWT__ACCESS_TOKEN_LIFETIM", Some("5m"))),
+        (
+            "not a tokenpair setting",
+            AUTH,
+            Env("TOKENPAIR_LOG_FORMAT", Some("json")),
+        ),
+        (
+            "unknown tokenpair setting",
+            PROTECTED,
+            Env("TOKENPAIR__WORKRS", Some("2")),
+        ),
+        (
+            "settings warning",
+            AUTH,
+            Env("SIMPLE_JWT__ACCESS_TOKEN_LIFETIM", Some("5m")),
+        ),
         (
             "has no database",
             PROTECTED,
@@ -378,15 +402,30 @@ fn drift_is_caught() {
                 Some("another key, long enough for HS256 to be accepted"),
             ),
         ),
-        ("LOG_FORMAT should be json", PROTECTED, Env("TOKENPAIR__LOG_FORMAT", Some("text"))),
+        (
+            "LOG_FORMAT should be json",
+            PROTECTED,
+            Env("TOKENPAIR__LOG_FORMAT", Some("text")),
+        ),
         (
             "does not match the postgres service",
             AUTH,
-            Env("DATABASE_URL", Some("postgres://tokenpair:x@db:5432/tokenpair")),
+            Env(
+                "DATABASE_URL",
+                Some("postgres://tokenpair:x@db:5432/tokenpair"),
+            ),
         ),
         ("restart", "migrate", Restart("unless-stopped")),
-        ("service_completed_successfully", AUTH, AfterMigrate("service_started")),
-        ("expected one service running `auth-service migrate`", "migrate", RemoveService),
+        (
+            "service_completed_successfully",
+            AUTH,
+            AfterMigrate("service_started"),
+        ),
+        (
+            "expected one service running `auth-service migrate`",
+            "migrate",
+            RemoveService,
+        ),
     ];
     let original = compose_config(&deploy_vars(false)).expect("docker-compose config");
     for (expected, service, edit) in cases {

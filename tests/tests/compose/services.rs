@@ -180,4 +180,3 @@ pub fn services(doc: &Value) -> Result<Vec<Service>, String> {
         .map(|(name, def)| parse_service(&scalar(name).unwrap_or_default(), def))
         .collect()
 }
-

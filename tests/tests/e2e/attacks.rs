@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::json;
-use tests::bodies::{HEADER_TOO_LARGE, PROTECTED, UNAVAILABLE};
 use tests::app::{TEST_SECRET_KEY, TestApp};
+use tests::bodies::{HEADER_TOO_LARGE, PROTECTED, UNAVAILABLE};
 use tests::chaos_proxy::{ChaosProxy, upstream_of};
 use tests::db::DbConnection;
 use tests::{Answer, Backend, Ctx, e2e, harness::E2e};

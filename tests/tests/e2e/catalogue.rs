@@ -69,7 +69,9 @@ async fn error_answers(ctx: Arc<Ctx>) {
     // 400: field errors, as DRF's serializer reports them
     let answer = app.post_form(OBTAIN, &[]).await;
     entry(c, "POST /api/token/ (no fields)", &answer);
-    let answer = app.post_json(OBTAIN, &json!({"username": 1, "password": ["x"]})).await;
+    let answer = app
+        .post_json(OBTAIN, &json!({"username": 1, "password": ["x"]}))
+        .await;
     entry(c, "POST /api/token/ (wrong JSON types)", &answer);
     let answer = app.post_form(REFRESH, &[]).await;
     entry(c, "POST /api/token/refresh/ (no refresh)", &answer);
@@ -85,8 +87,10 @@ async fn error_answers(ctx: Arc<Ctx>) {
     let answer = app.protected(Some(&format!("Bearer {refresh}"))).await;
     entry(c, "GET /protected/ (a refresh token)", &answer);
     let t = now();
-    let expired = forge(&json!({"token_type": "access", "exp": t - 60, "iat": t - 120,
-        "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"}));
+    let expired = forge(
+        &json!({"token_type": "access", "exp": t - 60, "iat": t - 120,
+        "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"}),
+    );
     let answer = app.protected(Some(&format!("Bearer {expired}"))).await;
     entry(c, "GET /protected/ (an expired access token)", &answer);
     let answer = app
@@ -129,7 +133,9 @@ async fn error_answers(ctx: Arc<Ctx>) {
 
     // 429: the wait in seconds depends on the clock; its range is throttle.rs's concern
     let wrong = [("username", "kyoko"), ("password", "wrong")];
-    app.post_form(OBTAIN, &wrong).await.assert_401(tests::bodies::NO_ACCOUNT);
+    app.post_form(OBTAIN, &wrong)
+        .await
+        .assert_401(tests::bodies::NO_ACCOUNT);
     let mut answer = app.post_form(OBTAIN, &wrong).await;
     assert_eq!(answer.status, 429, "{}", answer.text);
     let wait = answer.header("retry-after").unwrap_or_default().to_owned();
@@ -137,7 +143,11 @@ async fn error_answers(ctx: Arc<Ctx>) {
     answer
         .headers
         .insert("retry-after", "N".parse().expect("header value"));
-    entry(c, "POST /api/token/ (2nd failure, LOGIN_THROTTLE_USER=1/min)", &answer);
+    entry(
+        c,
+        "POST /api/token/ (2nd failure, LOGIN_THROTTLE_USER=1/min)",
+        &answer,
+    );
 
     // 431: a header field over DRF's 8190-byte line
     let answer = Answer::read(
@@ -171,7 +181,11 @@ async fn error_answers(ctx: Arc<Ctx>) {
     let mut shown: Vec<&str> = head
         .lines()
         .filter(|line| {
-            let name = line.split(':').next().unwrap_or_default().to_ascii_lowercase();
+            let name = line
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             line.starts_with("HTTP/") || SHOWN_HEADERS.contains(&name.as_str())
         })
         .collect();

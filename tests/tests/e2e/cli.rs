@@ -58,7 +58,11 @@ async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
     let created = auth_service(&["createsuperuser", "--noinput"], &django_env).await;
     assert_eq!(
         created,
-        (true, "Superuser created successfully.\n".to_owned(), String::new())
+        (
+            true,
+            "Superuser created successfully.\n".to_owned(),
+            String::new()
+        )
     );
     let created = auth_service(
         &[
@@ -74,7 +78,11 @@ async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
     .await;
     assert_eq!(
         created,
-        (true, "User created successfully.\n".to_owned(), String::new())
+        (
+            true,
+            "User created successfully.\n".to_owned(),
+            String::new()
+        )
     );
     let unusable = auth_service(
         &[
@@ -112,7 +120,10 @@ async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
     .await;
     assert_eq!(
         (no_email.0, no_email.2.as_str()),
-        (false, "CommandError: You must use --email with --noinput.\n")
+        (
+            false,
+            "CommandError: You must use --email with --noinput.\n"
+        )
     );
 
     let app = ctx.spawn(&[]);

@@ -32,7 +32,6 @@ const LIMIT: usize = 8190;
 /// seconds a quadratic parse or a missing timeout costs: no flakes under load.
 const GENEROUS: Duration = Duration::from_secs(10);
 
-
 async fn send(app: &TestApp, method: Method, url: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = app.client.request(method, url);
     for (name, value) in headers {

@@ -21,17 +21,12 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-
 async fn every_failed_login_gets_the_same_401(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
     app.create_user("alice", "pw-alice-1");
     let hash = django_hashers::make_password("pw-bob-1", &app.hasher());
     app.insert_user("bob", &hash, false);
-    app.insert_user(
-        "carol",
-        &django_hashers::make_unusable_password(),
-        true,
-    );
+    app.insert_user("carol", &django_hashers::make_unusable_password(), true);
     for (username, password) in [
         ("alice", "wrong"),
         ("nobody", "pw-alice-1"),

@@ -7,8 +7,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use tests::bodies::UNAVAILABLE;
 use tests::app::{TEST_ITERATIONS, TEST_SECRET_KEY, TestApp, client};
+use tests::bodies::UNAVAILABLE;
 use tests::chaos_proxy::{ChaosProxy, upstream_of};
 use tests::db::{DbConnection, TestDb};
 use tests::{Answer, Backend, Ctx, e2e, harness::E2e};
@@ -21,7 +21,6 @@ pub fn tests() -> Vec<E2e> {
         sigterm_past_the_grace_exits_and_writes_no_row,
     ]
 }
-
 
 async fn login(app: &TestApp) -> (Answer, Duration) {
     let start = Instant::now();

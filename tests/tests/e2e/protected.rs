@@ -4,8 +4,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-use tests::bodies::{NOT_PROVIDED, PROTECTED};
 use tests::app::{TEST_SECRET_KEY, client};
+use tests::bodies::{NOT_PROVIDED, PROTECTED};
 use tests::tokens::{self, forge, forge_with, now};
 use tests::{Answer, Ctx, e2e, harness::E2e};
 

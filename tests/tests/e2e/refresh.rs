@@ -5,8 +5,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-use tests::bodies::INVALID;
 use tests::app::TEST_SECRET_KEY;
+use tests::bodies::INVALID;
 use tests::tokens::{self, forge, forge_with, now, parts};
 use tests::{Ctx, TestApp, e2e, harness::E2e};
 
@@ -20,7 +20,6 @@ pub fn tests() -> Vec<E2e> {
         rotation_returns_a_new_refresh_token,
     ]
 }
-
 
 fn token_not_valid(message: &str) -> String {
     json!({"detail": message, "code": "token_not_valid"}).to_string()

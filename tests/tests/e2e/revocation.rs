@@ -30,7 +30,6 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-
 const ROTATE: [(&str, &str); 4] = [
     ("SIMPLE_JWT__ROTATE_REFRESH_TOKENS", "true"),
     ("SIMPLE_JWT__BLACKLIST_AFTER_ROTATION", "true"),

@@ -9,8 +9,8 @@ use reqwest::Client;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tests::bodies::{NO_ACCOUNT, OBTAIN, SLIDING};
 use tests::app::client;
+use tests::bodies::{NO_ACCOUNT, OBTAIN, SLIDING};
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -295,7 +295,10 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     let parse_error = Answer::read(broken(OBTAIN).send().await.unwrap()).await;
     assert_eq!(parse_error.status, 400, "{parse_error:?}");
     // the fourth: throttled before its body is parsed, on both login views
-    assert_throttled(&Answer::read(broken(OBTAIN).send().await.unwrap()).await, 60);
+    assert_throttled(
+        &Answer::read(broken(OBTAIN).send().await.unwrap()).await,
+        60,
+    );
     assert_throttled(
         &Answer::read(broken(SLIDING).send().await.unwrap()).await,
         60,

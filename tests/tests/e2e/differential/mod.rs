@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
 
+use tests::app::{TEST_SECRET_KEY, client};
 use tests::bodies::{BLACKLISTED, NO_ACTIVE_ACCOUNT, REFRESH, SLIDING, VERIFY, not_valid};
 use tests::db::DbConnection;
-use tests::app::{TEST_SECRET_KEY, client};
 use tests::django::{
     self, DJANGO_PBKDF2_ITERATIONS, DjangoDb, DjangoServer, DjangoSqlite, USERS, user_id,
 };
@@ -79,4 +79,3 @@ pub(crate) const COMPARED_HEADERS: [&str; 9] = [
     "referrer-policy",
     "cross-origin-opener-policy",
 ];
-

@@ -145,7 +145,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
             .header("Authorization", format!("Bearer {token}"));
         async move { Answer::read(request.send().await.unwrap()).await }
     };
-    
+
     // we log in every user Django made, whatever its hasher, and re-hash nobody
     for user in USERS.iter().filter(|u| u.active && u.username != "dave") {
         let Some(password) = user.password else {
@@ -409,5 +409,5 @@ pub(crate) async fn django_adopts_our_database(ctx: Arc<Ctx>) {
     assert_eq!(migrate_ours(&url), Vec::<String>::new());
     assert!(password_of(&url, "kyoko").starts_with("pbkdf2_sha256$1000000$"));
     app.obtain("kyoko", "contrasenasegura").await;
-}use tests::bodies::PROTECTED;
-
+}
+use tests::bodies::PROTECTED;
