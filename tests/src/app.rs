@@ -81,6 +81,15 @@ impl Ctx {
         Settings::from_sources(None, env).unwrap_or_else(|e| panic!("test settings: {e}"))
     }
 
+    /// `auth-service COMMAND` with the test settings, in-process, off the async threads
+    /// (the command blocks on the database).
+    pub async fn command(&self, command: auth_service::cli::Command) -> Result<(), String> {
+        let settings = self.settings(&[]);
+        tokio::task::spawn_blocking(move || auth_service::commands::run(command, settings))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Another auth-service on the same database (scale-out tests).
     pub fn spawn_auth(&self, settings: Settings) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -108,6 +117,23 @@ impl Ctx {
             .unwrap_or_else(|e| e.into_inner())
             .push(handle);
     }
+}
+
+/// Sends the head of a POST of 100 bytes to `base`'s `path` and only 10 of them, then
+/// waits with the connection open; what the server wrote before it closed it.
+pub async fn stalled_body(base: &str, path: &str, within: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"usernam"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(within, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "connection still open after {within:?}");
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 pub fn client() -> Client {
@@ -246,6 +272,11 @@ impl TestApp {
             request = request.header(header::CONTENT_TYPE, ct);
         }
         Answer::read(request.send().await.expect("POST")).await
+    }
+
+    /// `GET url` (a full URL: either service).
+    pub async fn get(&self, url: &str) -> Answer {
+        Answer::read(self.client.get(url).send().await.expect("GET")).await
     }
 
     /// `GET /protected/` with an optional raw `Authorization` header.

@@ -30,8 +30,6 @@ use tests::bodies::{HEADER_TOO_LARGE, PROTECTED, UNAVAILABLE};
 use tests::chaos_proxy::{ChaosProxy, upstream_of};
 use tests::db::DbConnection;
 use tests::{Answer, Backend, Ctx, e2e, harness::E2e};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 pub fn tests() -> Vec<E2e> {
     e2e![
@@ -349,21 +347,9 @@ fn conn_batch(conn: &mut DbConnection, sql: &str) {
 
 async fn slow_body_is_cut(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[("TOKENPAIR__CLIENT_BODY_TIMEOUT", "1")]);
-    let addr = app.auth.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
     let started = Instant::now();
     // 100 bytes announced, 10 sent, then silence with the connection open.
-    stream
-        .write_all(
-            b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Content-Length: 100\r\n\r\n{\"usernam",
-        )
-        .await
-        .expect("write");
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(GENEROUS, stream.read_to_end(&mut answer)).await;
-    assert!(read.is_ok(), "connection still open after {GENEROUS:?}");
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = tests::app::stalled_body(&app.auth, "/api/token/", GENEROUS).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
         answer.ends_with(r#"{"detail":"Request body not received in time."}"#),

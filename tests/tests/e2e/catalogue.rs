@@ -8,19 +8,13 @@ use serde_json::json;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use tests::bodies::{BLACKLIST, OBTAIN, REFRESH};
 use tests::tokens::{forge, now};
-use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
+use tests::{Answer, Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
     e2e![openapi_documents, error_answers]
-}
-
-async fn get(app: &TestApp, url: String) -> Answer {
-    Answer::read(app.client.get(url).send().await.expect("GET")).await
 }
 
 async fn openapi_documents(ctx: Arc<Ctx>) {
@@ -29,7 +23,7 @@ async fn openapi_documents(ctx: Arc<Ctx>) {
         ("auth_service_openapi", &app.auth),
         ("protected_service_openapi", &app.protected),
     ] {
-        let answer = get(&app, format!("{base}/api/schema/")).await;
+        let answer = app.get(&format!("{base}/api/schema/")).await;
         assert_eq!(answer.status, 200, "{}", answer.text);
         // pretty-printed for readable diffs; key order is the document's own
         let pretty = serde_json::to_string_pretty(&answer.json()).expect("JSON");
@@ -108,9 +102,9 @@ async fn error_answers(ctx: Arc<Ctx>) {
     entry(c, "POST /api/token/refresh/ (blacklisted)", &answer);
 
     // 404, 405, 406, 415, 413
-    let answer = get(&app, format!("{}/nowhere/", app.auth)).await;
+    let answer = app.get(&format!("{}/nowhere/", app.auth)).await;
     entry(c, "GET /nowhere/ (auth-service)", &answer);
-    let answer = get(&app, format!("{}{OBTAIN}", app.auth)).await;
+    let answer = app.get(&format!("{}{OBTAIN}", app.auth)).await;
     entry(c, "GET /api/token/", &answer);
     let answer = Answer::read(
         app.client
@@ -162,21 +156,7 @@ async fn error_answers(ctx: Arc<Ctx>) {
     entry(c, "GET /protected/ (a 9000-byte header field)", &answer);
 
     // 408: a body that stops coming (CLIENT_BODY_TIMEOUT=1)
-    let addr = app.auth.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream
-        .write_all(
-            b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Content-Length: 100\r\n\r\n{\"usernam",
-        )
-        .await
-        .expect("write");
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
-        .await
-        .expect("closed in time")
-        .expect("read");
-    let raw = String::from_utf8_lossy(&raw);
+    let raw = tests::app::stalled_body(&app.auth, OBTAIN, Duration::from_secs(10)).await;
     let (head, body) = raw.split_once("\r\n\r\n").expect("a head");
     let mut shown: Vec<&str> = head
         .lines()

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tests::bodies;
-use tests::{Answer, Ctx, e2e, harness::E2e};
+use tests::{Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
     e2e![metrics_count_requests_and_logins, openapi_lists_every_route]
@@ -22,14 +22,7 @@ async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
     .await;
     app.protected(Some(&format!("Bearer {access}"))).await;
     app.protected(None).await;
-    let auth = Answer::read(
-        app.client
-            .get(format!("{}/metrics", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let auth = app.get(&format!("{}/metrics", app.auth)).await;
     assert_eq!(auth.status, 200);
     for line in [
         r#"http_requests_total{method="POST",route="/api/token/",status="200",service="auth-service"} 1"#,
@@ -43,14 +36,7 @@ async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
             auth.text
         );
     }
-    let protected = Answer::read(
-        app.client
-            .get(format!("{}/metrics", app.protected))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let protected = app.get(&format!("{}/metrics", app.protected)).await;
     for line in [
         r#"http_requests_total{method="GET",route="/protected/",status="200",service="protected-service"} 1"#,
         r#"http_requests_total{method="GET",route="/protected/",status="401",service="protected-service"} 1"#,
@@ -70,14 +56,7 @@ async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
 
 async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
-    let doc = Answer::read(
-        app.client
-            .get(format!("{}/api/schema/", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let doc = app.get(&format!("{}/api/schema/", app.auth)).await;
     assert_eq!(doc.status, 200);
     let doc = doc.json();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -103,28 +82,14 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     // Every slashed path is a route: APPEND_SLASH redirects to it, as to no unknown path.
     for path in paths.iter().filter(|p| p.ends_with('/')) {
         let bare = path.trim_end_matches('/');
-        let answer = Answer::read(
-            app.client
-                .get(format!("{}{bare}", app.auth))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let answer = app.get(&format!("{}{bare}", app.auth)).await;
         assert_eq!(
             (answer.status, answer.header("location")),
             (301, Some(path.as_str())),
             "GET {bare}"
         );
     }
-    let unknown = Answer::read(
-        app.client
-            .get(format!("{}/api/token/unknown", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let unknown = app.get(&format!("{}/api/token/unknown", app.auth)).await;
     assert_eq!(unknown.status, 404, "{}", unknown.text);
     for path in &paths {
         let method = doc["paths"][path]
@@ -146,13 +111,6 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
             "{method} {path} is documented but not served"
         );
     }
-    let protected = Answer::read(
-        app.client
-            .get(format!("{}/api/schema/", app.protected))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let protected = app.get(&format!("{}/api/schema/", app.protected)).await;
     assert!(protected.json()["paths"]["/protected/"]["get"].is_object());
 }

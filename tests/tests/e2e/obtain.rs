@@ -235,14 +235,7 @@ async fn update_last_login_when_enabled(ctx: Arc<Ctx>) {
 async fn view_plumbing_matches_drf(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
     app.create_user("kyoko", "contrasenasegura");
-    let get = tests::Answer::read(
-        app.client
-            .get(format!("{}/api/token/", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let get = app.get(&format!("{}/api/token/", app.auth)).await;
     get.assert(405, r#"{"detail":"Method \"GET\" not allowed."}"#);
     assert_eq!(get.header("allow"), Some("POST, OPTIONS"));
     assert_eq!(get.header("vary"), Some("Accept"));
@@ -321,14 +314,7 @@ async fn view_plumbing_matches_drf(ctx: Arc<Ctx>) {
     let bare = app.post_form("/api/token", &[]).await;
     assert_eq!(bare.status, 301);
     assert_eq!(bare.header("location"), Some("/api/token/"));
-    let health = tests::Answer::read(
-        app.client
-            .get(format!("{}/healthz", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let health = app.get(&format!("{}/healthz", app.auth)).await;
     health.assert(200, r#"{"status":"ok"}"#);
 }
 

@@ -202,14 +202,7 @@ async fn drf_view_order_and_methods(ctx: Arc<Ctx>) {
     .await;
     ok.assert(200, PROTECTED);
     assert_eq!(ok.header("vary"), Some("Accept"));
-    let health = Answer::read(
-        app.client
-            .get(format!("{}/healthz", app.protected))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let health = app.get(&format!("{}/healthz", app.protected)).await;
     health.assert(200, r#"{"status":"ok"}"#);
 }
 

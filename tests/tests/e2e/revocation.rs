@@ -542,13 +542,9 @@ async fn flushexpiredtokens_strips_rows_written_whole(ctx: Arc<Ctx>) {
     let t = tests::tokens::now();
     let whole = forge(&json!({"token_type": "refresh", "exp": t + 600, "iat": t, "jti": "dj"}));
     insert_whole_token(&app, &whole, "dj");
-    let settings = ctx.settings(&[]);
-    tokio::task::spawn_blocking(move || {
-        auth_service::commands::run(auth_service::cli::Command::Flushexpiredtokens, settings)
-    })
-    .await
-    .unwrap()
-    .expect("flushexpiredtokens");
+    ctx.command(auth_service::cli::Command::Flushexpiredtokens)
+        .await
+        .expect("flushexpiredtokens");
     assert_eq!(
         texts(
             &app,

@@ -151,13 +151,9 @@ pub(super) async fn flushexpiredtokens_deletes_expired_rows(ctx: Arc<Ctx>) {
     );
     app.obtain("kyoko", "contrasenasegura").await;
     assert_eq!(count(&app, "token_blacklist_outstandingtoken"), 2);
-    let settings = ctx.settings(&[]);
-    tokio::task::spawn_blocking(move || {
-        auth_service::commands::run(auth_service::cli::Command::Flushexpiredtokens, settings)
-    })
-    .await
-    .unwrap()
-    .expect("flushexpiredtokens");
+    ctx.command(auth_service::cli::Command::Flushexpiredtokens)
+        .await
+        .expect("flushexpiredtokens");
     assert_eq!(count(&app, "token_blacklist_outstandingtoken"), 1);
     assert_eq!(count(&app, "token_blacklist_blacklistedtoken"), 0);
 }
