@@ -279,6 +279,21 @@ impl TestApp {
         Answer::read(self.client.get(url).send().await.expect("GET")).await
     }
 
+    /// `method url` (a full URL), with `Authorization: Bearer {token}` when given.
+    pub async fn bearer(&self, method: reqwest::Method, url: &str, token: Option<&str>) -> Answer {
+        let mut request = self.client.request(method, url);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        Answer::read(request.send().await.expect("request")).await
+    }
+
+    /// `POST /api/token/logout-all/` with the access token `access`.
+    pub async fn logout_all(&self, access: &str) -> Answer {
+        let url = format!("{}{}", self.auth, crate::bodies::LOGOUT_ALL);
+        self.bearer(reqwest::Method::POST, &url, Some(access)).await
+    }
+
     /// `GET /protected/` with an optional raw `Authorization` header.
     pub async fn protected(&self, authorization: Option<&str>) -> Answer {
         let mut request = self.client.get(format!("{}/protected/", self.protected));

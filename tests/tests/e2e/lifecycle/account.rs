@@ -3,10 +3,12 @@
 use serde_json::json;
 use std::sync::Arc;
 
+use reqwest::Method;
+
 use super::{execute, post};
-use tests::bodies::BLACKLISTED;
+use tests::Ctx;
+use tests::bodies::{BLACKLISTED, NOT_PROVIDED};
 use tests::tokens::{forge, now};
-use tests::{Answer, Ctx};
 
 pub(super) async fn revoked_password_blacklists_on_refresh(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[("SIMPLE_JWT__CHECK_REVOKE_TOKEN", "true")]);
@@ -57,33 +59,15 @@ pub(super) async fn logout_all_revokes_every_refresh_token(ctx: Arc<Ctx>) {
     let (r2, access) = app.obtain("kyoko", "contrasenasegura").await;
     let (alice, _) = app.obtain("alice", "pw-alice-1").await;
     let url = format!("{}/api/token/logout-all/", app.auth);
-    Answer::read(app.client.post(&url).send().await.unwrap())
-        .await
-        .assert_401(r#"{"detail":"Authentication credentials were not provided."}"#);
-    Answer::read(app.client.get(&url).send().await.unwrap())
-        .await
-        .assert_401(r#"{"detail":"Authentication credentials were not provided."}"#);
-    let bearer = format!("Bearer {access}");
-    let get = Answer::read(
-        app.client
-            .get(&url)
-            .header("Authorization", &bearer)
-            .send()
+    for method in [Method::POST, Method::GET] {
+        app.bearer(method, &url, None)
             .await
-            .unwrap(),
-    )
-    .await;
-    get.assert(405, r#"{"detail":"Method \"GET\" not allowed."}"#);
-    let answer = Answer::read(
-        app.client
-            .post(&url)
-            .header("Authorization", &bearer)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    answer.assert(200, "{}");
+            .assert_401(NOT_PROVIDED);
+    }
+    app.bearer(Method::GET, &url, Some(&access))
+        .await
+        .assert(405, r#"{"detail":"Method \"GET\" not allowed."}"#);
+    app.logout_all(&access).await.assert(200, "{}");
     post(&app, "/api/token/refresh/", "refresh", &r1)
         .await
         .assert_401(BLACKLISTED);
@@ -97,15 +81,7 @@ pub(super) async fn logout_all_revokes_every_refresh_token(ctx: Arc<Ctx>) {
         200
     );
     // a refresh token is not an access token
-    let wrong = Answer::read(
-        app.client
-            .post(&url)
-            .header("Authorization", format!("Bearer {alice}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let wrong = app.logout_all(&alice).await;
     assert_eq!(wrong.status, 401);
     assert!(
         wrong.text.contains("Token has wrong type"),
@@ -117,28 +93,14 @@ pub(super) async fn logout_all_revokes_every_refresh_token(ctx: Arc<Ctx>) {
         &app,
         "UPDATE auth_user SET is_active = false WHERE username = 'kyoko'",
     );
-    Answer::read(
-        app.client
-            .post(&url)
-            .header("Authorization", &bearer)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .assert_401(r#"{"detail":"User is inactive","code":"user_inactive"}"#);
+    app.logout_all(&access)
+        .await
+        .assert_401(r#"{"detail":"User is inactive","code":"user_inactive"}"#);
     let t = now();
     let ghost = forge(
         &json!({"token_type": "access", "exp": t + 60, "iat": t, "jti": "g", "user_id": "424242"}),
     );
-    Answer::read(
-        app.client
-            .post(&url)
-            .header("Authorization", format!("Bearer {ghost}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .assert_401(r#"{"detail":"User not found","code":"user_not_found"}"#);
+    app.logout_all(&ghost)
+        .await
+        .assert_401(r#"{"detail":"User not found","code":"user_not_found"}"#);
 }

@@ -126,14 +126,8 @@ pub(super) async fn blacklist_switched_off_is_a_no_op(ctx: Arc<Ctx>) {
         "rotation spends nothing"
     );
     assert_eq!(count(&app, "token_blacklist_outstandingtoken"), 0);
-    let response = app
-        .client
-        .post(format!("{}/api/token/logout-all/", app.auth))
-        .header("Authorization", format!("Bearer {access}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404, "logout-all needs the blacklist");
+    let answer = app.logout_all(&access).await;
+    assert_eq!(answer.status, 404, "logout-all needs the blacklist");
 }
 
 pub(super) async fn flushexpiredtokens_deletes_expired_rows(ctx: Arc<Ctx>) {

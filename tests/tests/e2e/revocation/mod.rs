@@ -56,14 +56,7 @@ fn unsigned(token: &str) -> String {
 }
 
 async fn logout_all(app: &TestApp, access: &str) -> Answer {
-    let response = app
-        .client
-        .post(format!("{}/api/token/logout-all/", app.auth))
-        .header("Authorization", format!("Bearer {access}"))
-        .send()
-        .await
-        .expect("POST logout-all");
-    Answer::read(response).await
+    app.logout_all(access).await
 }
 
 /// A client that keeps rotating its refresh token until told to stop (or refused);

@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// Each side's own token `key` (from its own login: `logins`) posted as `field` to `path`.
+async fn own(
+    p: &Pair,
+    path: &str,
+    field: &str,
+    logins: (&Value, &Value),
+    key: &str,
+) -> (Answer, Answer) {
+    let token = |login: &Value| login[key].as_str().unwrap().to_owned();
+    p.same_each(path, field, &token(logins.0), &token(logins.1))
+        .await
+}
+
 pub(crate) async fn refresh_rows(ctx: Arc<Ctx>) {
     let Some(p) = Pair::start(&ctx, &[]).await else {
         return;
@@ -78,14 +91,7 @@ pub(crate) async fn refresh_rows(ctx: Arc<Ctx>) {
         .assert(200, "{}");
     // each side's own login: refresh → a new access token only (no rotation by default)
     let (django, ours) = p.obtain(OBTAIN, "alice", "pw-alice-1").await;
-    let (d, o) = p
-        .same_each(
-            REFRESH,
-            "refresh",
-            django["refresh"].as_str().unwrap(),
-            ours["refresh"].as_str().unwrap(),
-        )
-        .await;
+    let (d, o) = own(&p, REFRESH, "refresh", (&django, &ours), "refresh").await;
     assert_eq!(o.json().as_object().unwrap().len(), 1, "{}", d.text);
     // blacklisted (one token, blacklisted on each side's own database)
     let listed = forge(&payload("refresh", alice()));
@@ -163,53 +169,24 @@ pub(crate) async fn verify_and_blacklist_rows(ctx: Arc<Ctx>) {
     check(&p, rows).await;
     // blacklist: refresh tokens only; a second time it is already blacklisted
     let (django, ours) = p.obtain(OBTAIN, "alice", "pw-alice-1").await;
-    let (d, _) = p
-        .same_each(
-            BLACKLIST,
-            "refresh",
-            django["refresh"].as_str().unwrap(),
-            ours["refresh"].as_str().unwrap(),
-        )
-        .await;
+    let (d, _) = own(&p, BLACKLIST, "refresh", (&django, &ours), "refresh").await;
     d.assert(200, "{}");
-    let (d, _) = p
-        .same_each(
-            BLACKLIST,
-            "refresh",
-            django["refresh"].as_str().unwrap(),
-            ours["refresh"].as_str().unwrap(),
-        )
-        .await;
+    let (d, _) = own(&p, BLACKLIST, "refresh", (&django, &ours), "refresh").await;
     d.assert_401(BLACKLISTED);
-    p.same_each(
-        REFRESH,
-        "refresh",
-        django["refresh"].as_str().unwrap(),
-        ours["refresh"].as_str().unwrap(),
-    )
-    .await
-    .0
-    .assert_401(BLACKLISTED);
+    own(&p, REFRESH, "refresh", (&django, &ours), "refresh")
+        .await
+        .0
+        .assert_401(BLACKLISTED);
     // verify ignores the blacklist unless BLACKLIST_AFTER_ROTATION
-    p.same_each(
-        VERIFY,
-        "token",
-        django["refresh"].as_str().unwrap(),
-        ours["refresh"].as_str().unwrap(),
-    )
-    .await
-    .0
-    .assert(200, "{}");
+    own(&p, VERIFY, "token", (&django, &ours), "refresh")
+        .await
+        .0
+        .assert(200, "{}");
     // the access token of a blacklisted refresh token keeps working
-    p.same_each(
-        VERIFY,
-        "token",
-        django["access"].as_str().unwrap(),
-        ours["access"].as_str().unwrap(),
-    )
-    .await
-    .0
-    .assert(200, "{}");
+    own(&p, VERIFY, "token", (&django, &ours), "access")
+        .await
+        .0
+        .assert(200, "{}");
     // a token never recorded is blacklisted all the same (its outstanding row made on the fly,
     // the user resolved from the claim, or NULL for a user that does not exist)
     for user in [alice(), json!("424242")] {
@@ -238,14 +215,7 @@ pub(crate) async fn sliding_rows(ctx: Arc<Ctx>) {
     let t = now();
     let refresh = sliding_refresh_view;
     let (django, ours) = p.obtain(SLIDING, "alice", "pw-alice-1").await;
-    let (d, o) = p
-        .same_each(
-            SLIDING_REFRESH,
-            "token",
-            django["token"].as_str().unwrap(),
-            ours["token"].as_str().unwrap(),
-        )
-        .await;
+    let (d, o) = own(&p, SLIDING_REFRESH, "token", (&django, &ours), "token").await;
     // jti and refresh_exp kept
     for (before, after) in [(&django, d.json()), (&ours, o.json())] {
         let (_, b) = parts(before["token"].as_str().unwrap());
