@@ -32,10 +32,12 @@ use tests::{Answer, Backend, Ctx, TestApp, e2e_django, harness::E2e};
 
 mod pair;
 mod profiles;
+mod req;
 mod rows;
 mod shared_db;
 
 use pair::*;
+use req::*;
 
 pub fn tests() -> Vec<E2e> {
     e2e_django![
