@@ -3,14 +3,14 @@
 
 use actix_web::dev::ServerHandle;
 use auth_service::AuthSettings;
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
+use diesel::{QueryableByName, RunQueryDsl};
 use reqwest::{Client, Response, header};
 use serde_json::Value;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use auth_service::db::users::{self, NewUser};
-use auth_service::hashers::{self, HasherConfig, HasherKind};
+use django_hashers::{self as hashers, HasherConfig, HasherKind};
 
 use crate::db::{Backend, TestDb};
 
@@ -82,6 +82,15 @@ impl Ctx {
         AuthSettings::from_sources(None, env).unwrap_or_else(|e| panic!("test settings: {e}"))
     }
 
+    /// `auth-service COMMAND` with the test settings, in-process, off the async threads
+    /// (the command blocks on the database).
+    pub async fn command(&self, command: auth_service::cli::Command) -> Result<(), String> {
+        let settings = self.settings(&[]);
+        tokio::task::spawn_blocking(move || auth_service::commands::run(command, settings))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Another auth-service on the same database (scale-out tests).
     pub fn spawn_auth(&self, settings: AuthSettings) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -109,6 +118,23 @@ impl Ctx {
             .unwrap_or_else(|e| e.into_inner())
             .push(handle);
     }
+}
+
+/// Sends the head of a POST of 100 bytes to `base`'s `path` and only 10 of them, then
+/// waits with the connection open; what the server wrote before it closed it.
+pub async fn stalled_body(base: &str, path: &str, within: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"usernam"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(within, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "connection still open after {within:?}");
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 pub fn client() -> Client {
@@ -190,35 +216,30 @@ impl Answer {
 
 impl TestApp {
     pub fn hasher(&self) -> HasherConfig {
-        HasherConfig::new(HasherKind::Pbkdf2Sha256, TEST_ITERATIONS)
+        test_hasher()
     }
 
     /// A user as Django's `create_user` makes one; returns its id.
     pub fn create_user(&self, username: &str, password: &str) -> i32 {
-        let hash = hashers::make_password(password, &self.hasher());
-        self.insert_user(username, &hash, true)
+        create_user(&self.db, username, password)
     }
 
     /// A user with a given stored hash and active flag.
     pub fn insert_user(&self, username: &str, hash: &str, active: bool) -> i32 {
-        let mut conn = self.db.connect();
-        let user = NewUser {
-            password: hash.to_owned(),
-            last_login: None,
-            is_superuser: false,
-            username: username.to_owned(),
-            first_name: String::new(),
-            last_name: String::new(),
-            email: format!("{username}@example.com"),
-            is_staff: false,
-            is_active: active,
-            date_joined: Utc::now().naive_utc(),
-        };
-        users::insert(&mut conn, &user).expect("insert user").id
+        insert_user(&self.db, username, hash, active)
     }
 
-    pub fn user(&self, username: &str) -> Option<users::User> {
-        users::by_username(&mut self.db.connect(), username).expect("select user")
+    pub fn user(&self, username: &str) -> Option<User> {
+        user(&self.db, username)
+    }
+
+    /// Stores a new password hash for the user, as `set_password` + `save()` do.
+    pub fn set_password(&self, id: i32, hash: &str) {
+        let updated = self.db.execute(&format!(
+            "UPDATE auth_user SET password = {} WHERE id = {id}",
+            crate::db::quote(hash)
+        ));
+        assert_eq!(updated, 1, "no user {id}");
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
@@ -254,6 +275,26 @@ impl TestApp {
         Answer::read(request.send().await.expect("POST")).await
     }
 
+    /// `GET url` (a full URL: either service).
+    pub async fn get(&self, url: &str) -> Answer {
+        Answer::read(self.client.get(url).send().await.expect("GET")).await
+    }
+
+    /// `method url` (a full URL), with `Authorization: Bearer {token}` when given.
+    pub async fn bearer(&self, method: reqwest::Method, url: &str, token: Option<&str>) -> Answer {
+        let mut request = self.client.request(method, url);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        Answer::read(request.send().await.expect("request")).await
+    }
+
+    /// `POST /api/token/logout-all/` with the access token `access`.
+    pub async fn logout_all(&self, access: &str) -> Answer {
+        let url = format!("{}{}", self.auth, crate::bodies::LOGOUT_ALL);
+        self.bearer(reqwest::Method::POST, &url, Some(access)).await
+    }
+
     /// `GET /protected/` with an optional raw `Authorization` header.
     pub async fn protected(&self, authorization: Option<&str>) -> Answer {
         let mut request = self.client.get(format!("{}/protected/", self.protected));
@@ -274,4 +315,79 @@ impl TestApp {
         assert_eq!(answer.status, 200, "login failed: {}", answer.text);
         (answer.field("refresh"), answer.field("access"))
     }
+}
+
+/// A row of Django's `auth_user`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct User {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub password: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub last_login: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub is_superuser: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub username: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub first_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub last_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub email: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub is_staff: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub is_active: bool,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub date_joined: NaiveDateTime,
+}
+
+/// The hasher the test settings configure (PBKDF2-SHA256, [`TEST_ITERATIONS`]).
+pub fn test_hasher() -> HasherConfig {
+    HasherConfig::new(HasherKind::Pbkdf2Sha256, TEST_ITERATIONS)
+}
+
+/// A user as Django's `create_user` makes one, without starting an app; returns its id.
+pub fn create_user(db: &TestDb, username: &str, password: &str) -> i32 {
+    let hash = hashers::make_password(password, &test_hasher());
+    insert_user(db, username, &hash, true)
+}
+
+/// A user row as Django's `create_user` writes one (empty names, not staff), with a
+/// given stored hash and active flag; returns its id.
+pub fn insert_user(db: &TestDb, username: &str, hash: &str, active: bool) -> i32 {
+    use diesel::sql_types::{Bool, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id: i32,
+    }
+    diesel::sql_query(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, \
+         last_name, email, is_staff, is_active, date_joined) \
+         VALUES ($1, NULL, FALSE, $2, '', '', $3, FALSE, $4, $5) RETURNING id",
+    )
+    .bind::<Text, _>(hash)
+    .bind::<Text, _>(username)
+    .bind::<Text, _>(format!("{username}@example.com"))
+    .bind::<Bool, _>(active)
+    .bind::<Timestamp, _>(Utc::now().naive_utc())
+    .get_result::<Id>(&mut db.connect())
+    .unwrap_or_else(|e| panic!("insert user {username}: {e}"))
+    .id
+}
+
+/// The `auth_user` row of `username`.
+pub fn user(db: &TestDb, username: &str) -> Option<User> {
+    diesel::sql_query("SELECT * FROM auth_user WHERE username = $1")
+        .bind::<diesel::sql_types::Text, _>(username)
+        .get_result::<User>(&mut db.connect())
+        .map(Some)
+        .or_else(|e| match e {
+            diesel::result::Error::NotFound => Ok(None),
+            e => Err(e),
+        })
+        .unwrap_or_else(|e| panic!("select user {username}: {e}"))
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::app::Ctx;
 use crate::db::{Backend, postgres_admin_url, postgres_available};
+use crate::logs::Capture;
 
 pub type TestFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -49,6 +50,7 @@ macro_rules! e2e_django {
 }
 
 pub fn main(tests: Vec<E2e>) -> ExitCode {
+    crate::logs::install();
     let mut args = Arguments::from_args();
     // Mostly waiting on sockets and PostgreSQL: more threads than cores pay off.
     args.test_threads.get_or_insert(4);
@@ -61,6 +63,7 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
         Ok(())
     };
     let skip_django = django.is_err() && !crate::django::required();
+    crate::db::prepare_templates(postgres.is_ok());
 
     let mut trials = Vec::new();
     for test in &tests {
@@ -97,6 +100,7 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    crate::db::drop_templates();
     if let (true, Err(why)) = (skip_postgres, &postgres) {
         let line = "=".repeat(78);
         eprintln!(
@@ -124,9 +128,35 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
 }
 
 fn run_one(run: fn(Arc<Ctx>) -> TestFuture, backend: Backend) -> Result<(), Failed> {
+    let capture = Capture::start();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_in_runtime(run, backend, &capture)
+    }));
+    let logs = capture.finish();
+    let failed = !matches!(outcome, Ok(Ok(())));
+    if failed && !logs.is_empty() {
+        // one write, so that the lines of tests failing at once do not interleave
+        eprint!(
+            "\n---- service logs while this test ran ----\n{logs}---- end of service logs ----\n"
+        );
+    }
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+fn run_in_runtime(
+    run: fn(Arc<Ctx>) -> TestFuture,
+    backend: Backend,
+    capture: &Capture,
+) -> Result<(), Failed> {
+    let tag = capture.tagger();
+    tag();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
+        .on_thread_start(tag)
         .build()
         .map_err(|e| Failed::from(e.to_string()))?;
     let ctx = Arc::new(Ctx::new(backend));

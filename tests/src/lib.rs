@@ -2,10 +2,12 @@
 //! HTTP client with typed helpers, and the runner.
 
 pub mod app;
+pub mod bodies;
 pub mod chaos_proxy;
 pub mod db;
 pub mod django;
 pub mod harness;
+pub mod logs;
 pub mod tokens;
 
 pub use app::{Answer, Ctx, TestApp};

@@ -23,15 +23,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_service::db::DatabaseTarget;
-use diesel::connection::SimpleConnection;
 use reqwest::Method;
 use serde_json::json;
 use tests::app::{TEST_SECRET_KEY, TestApp};
+use tests::bodies::{HEADER_TOO_LARGE, PROTECTED, UNAVAILABLE};
 use tests::chaos_proxy::{ChaosProxy, upstream_of};
+use tests::db::DbConnection;
 use tests::{Answer, Backend, Ctx, e2e, harness::E2e};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 pub fn tests() -> Vec<E2e> {
     e2e![
@@ -50,9 +48,6 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-const PROTECTED: &str = r#"{"content":"This view is protected"}"#;
-const TOO_LARGE: &str = r#"{"detail":"Request header field too large."}"#;
-const UNAVAILABLE: &str = r#"{"detail":"Service temporarily unavailable, try again later."}"#;
 /// Far above anything the answers below should take, even on a loaded 2-core CI
 /// machine; the quadratic parser took minutes for the four requests in debug builds.
 const GENEROUS: Duration = Duration::from_secs(10);
@@ -113,7 +108,7 @@ async fn huge_header_parameters_stall_nobody(ctx: Arc<Ctx>) {
         answers.push(handle.await.expect("attack task"));
     }
     for answer in &answers {
-        answer.assert(431, TOO_LARGE);
+        answer.assert(431, HEADER_TOO_LARGE);
     }
     // Meanwhile everyone else is served.
     app.protected(Some(&bearer)).await.assert(200, PROTECTED);
@@ -262,19 +257,8 @@ async fn stolen_outstanding_rows_replay_nothing(ctx: Arc<Ctx>) {
 }
 
 fn stored_tokens(app: &TestApp) -> Vec<String> {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        token: String,
-    }
-    let mut conn = app.db.connect();
-    diesel::sql_query("SELECT token FROM token_blacklist_outstandingtoken")
-        .load::<Row>(&mut conn)
-        .expect("outstanding rows")
-        .into_iter()
-        .map(|r| r.token)
-        .collect()
+    app.db
+        .texts("SELECT token AS t FROM token_blacklist_outstandingtoken")
 }
 
 async fn short_secret_key_is_refused(ctx: Arc<Ctx>) {
@@ -330,13 +314,25 @@ async fn new_sqlite_database_is_owner_only(ctx: Arc<Ctx>) {
     let dir = std::env::temp_dir().join(format!("tp-attack-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("db.sqlite3");
-    let target = DatabaseTarget::from_url(Some(&format!("sqlite://{}", path.display())))
-        .expect("sqlite target");
-    let mut conn = target.connect().expect("connect");
+    // auth-service creates the file (`migrate`, as the demo stack does first) ...
+    let url = format!("sqlite://{}", path.display());
+    let migrate_url = url.clone();
+    tokio::task::spawn_blocking(move || tests::db::migrate(&migrate_url))
+        .await
+        .expect("join")
+        .expect("migrate");
+    // ... and SQLite gives the files it adds beside it the same mode.
+    let mut conn = tests::db::connect(&url);
     conn_batch(
         &mut conn,
         "PRAGMA journal_mode=WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);",
     );
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|f| f.file_name())
+        .collect();
+    assert!(names.len() >= 2, "no -wal/-shm files beside it: {names:?}");
     for file in std::fs::read_dir(&dir).expect("dir").flatten() {
         let mode = file.metadata().expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}: {mode:o}", file.path().display());
@@ -345,27 +341,15 @@ async fn new_sqlite_database_is_owner_only(ctx: Arc<Ctx>) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn conn_batch(conn: &mut auth_service::db::DbConnection, sql: &str) {
-    conn.batch_execute(sql).expect("sql");
+fn conn_batch(conn: &mut DbConnection, sql: &str) {
+    conn.batch(sql).expect("sql");
 }
 
 async fn slow_body_is_cut(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[("TOKENPAIR__CLIENT_BODY_TIMEOUT", "1")]);
-    let addr = app.auth.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
     let started = Instant::now();
     // 100 bytes announced, 10 sent, then silence with the connection open.
-    stream
-        .write_all(
-            b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Content-Length: 100\r\n\r\n{\"usernam",
-        )
-        .await
-        .expect("write");
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(GENEROUS, stream.read_to_end(&mut answer)).await;
-    assert!(read.is_ok(), "connection still open after {GENEROUS:?}");
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = tests::app::stalled_body(&app.auth, "/api/token/", GENEROUS).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
         answer.ends_with(r#"{"detail":"Request body not received in time."}"#),

@@ -1,11 +1,10 @@
 //! The admin commands on both engines: createsuperuser as Django does it,
 //! hashes in Django's format at Django 6.1's default cost, migrate and check.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use auth_service::cli::{Command, CreateUserArgs};
-use auth_service::commands::{self, users::create_user};
+use auth_service::cli::Command;
+use auth_service::commands;
 use tests::{Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -15,77 +14,116 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-fn args(username: Option<&str>, email: Option<&str>) -> CreateUserArgs {
-    CreateUserArgs {
-        noinput: true,
-        username: username.map(str::to_owned),
-        email: email.map(str::to_owned),
+/// `auth-service ARGS` in a process of its own, with only `env` (and PATH) in its
+/// environment, as a deployment script runs it: (success, stdout, stderr).
+async fn auth_service(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_auth-service-cli"));
+    command.args(args).env_clear().envs(env.iter().copied());
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
     }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("run auth-service");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 async fn createsuperuser_noinput_like_django(ctx: Arc<Ctx>) {
     // no PBKDF2_ITERATIONS override: the real default
+    let db = [
+        ("SECRET_KEY", tests::app::TEST_SECRET_KEY),
+        ("DATABASE_URL", ctx.db.url.as_str()),
+    ];
     let settings = auth_service::AuthSettings::from_sources(
         None,
-        [
-            (
-                "SECRET_KEY".to_owned(),
-                tests::app::TEST_SECRET_KEY.to_owned(),
-            ),
-            ("DATABASE_URL".to_owned(), ctx.db.url.clone()),
-        ],
+        db.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     )
     .unwrap();
     assert_eq!(settings.hashing.pbkdf2_iterations, 1_500_000);
-    let env: HashMap<&str, &str> = HashMap::from([
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut env = db.to_vec();
+        env.extend_from_slice(extra);
+        env
+    };
+    let django_env = with(&[
         ("DJANGO_SUPERUSER_USERNAME", "admin"),
         ("DJANGO_SUPERUSER_EMAIL", "admin@Example.COM"),
         ("DJANGO_SUPERUSER_PASSWORD", "contrasenasegura"),
     ]);
-    let lookup = move |k: &str| env.get(k).map(|v| (*v).to_owned());
-    let (s, l) = (settings.clone(), lookup.clone());
-    tokio::task::spawn_blocking(move || create_user(&s, &args(None, None), true, &l))
-        .await
-        .unwrap()
-        .expect("createsuperuser");
-    let (s, l) = (settings.clone(), lookup.clone());
-    tokio::task::spawn_blocking(move || {
-        create_user(&s, &args(Some("kyoko"), Some("k@example.com")), false, &l)
-    })
-    .await
-    .unwrap()
-    .expect("createuser");
-    let none = |_: &str| None;
-    let s = settings.clone();
-    let unusable = tokio::task::spawn_blocking(move || {
-        create_user(
-            &s,
-            &args(Some("nopass"), Some("n@example.com")),
-            false,
-            &none,
+    let created = auth_service(&["createsuperuser", "--noinput"], &django_env).await;
+    assert_eq!(
+        created,
+        (
+            true,
+            "Superuser created successfully.\n".to_owned(),
+            String::new()
         )
-    })
-    .await
-    .unwrap();
-    assert_eq!(unusable, Ok(()));
-    let s = settings.clone();
-    let taken = tokio::task::spawn_blocking(move || {
-        create_user(&s, &args(Some("admin"), Some("a@example.com")), true, &none)
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        taken,
-        Err("Error: That username is already taken.".to_owned())
     );
-    let s = settings.clone();
-    let no_email =
-        tokio::task::spawn_blocking(move || create_user(&s, &args(Some("x"), None), true, &none))
-            .await
-            .unwrap();
+    let created = auth_service(
+        &[
+            "createuser",
+            "--noinput",
+            "--username",
+            "kyoko",
+            "--email",
+            "k@example.com",
+        ],
+        &django_env,
+    )
+    .await;
     assert_eq!(
-        no_email,
-        Err("CommandError: You must use --email with --noinput.".to_owned())
+        created,
+        (
+            true,
+            "User created successfully.\n".to_owned(),
+            String::new()
+        )
+    );
+    let unusable = auth_service(
+        &[
+            "createuser",
+            "--noinput",
+            "--username",
+            "nopass",
+            "--email",
+            "n@example.com",
+        ],
+        &with(&[]),
+    )
+    .await;
+    assert!(unusable.0, "{unusable:?}");
+    let taken = auth_service(
+        &[
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "admin",
+            "--email",
+            "a@example.com",
+        ],
+        &with(&[]),
+    )
+    .await;
+    assert_eq!(
+        (taken.0, taken.2.as_str()),
+        (false, "Error: That username is already taken.\n")
+    );
+    let no_email = auth_service(
+        &["createsuperuser", "--noinput", "--username", "x"],
+        &with(&[]),
+    )
+    .await;
+    assert_eq!(
+        (no_email.0, no_email.2.as_str()),
+        (
+            false,
+            "CommandError: You must use --email with --noinput.\n"
+        )
     );
 
     let app = ctx.spawn(&[]);

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use tests::bodies::HEADER_TOO_LARGE;
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -30,8 +31,6 @@ const LIMIT: usize = 8190;
 /// Far above what any of these answers takes on an idle machine, far below the
 /// seconds a quadratic parse or a missing timeout costs: no flakes under load.
 const GENEROUS: Duration = Duration::from_secs(10);
-
-const TOO_LARGE: &str = r#"{"detail":"Request header field too large."}"#;
 
 async fn send(app: &TestApp, method: Method, url: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = app.client.request(method, url);
@@ -96,7 +95,7 @@ async fn oversized_header_fields_get_431_on_both_services(ctx: Arc<Ctx>) {
                 "{name} {size}: {:?}",
                 started.elapsed()
             );
-            answer.assert(431, TOO_LARGE);
+            answer.assert(431, HEADER_TOO_LARGE);
             assert_eq!(answer.header("content-type"), Some("application/json"));
             assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
         }
@@ -145,7 +144,7 @@ async fn header_fields_up_to_the_limit_are_served(ctx: Arc<Ctx>) {
         &[("authorization", &bearer), ("x-pad", &over)],
     )
     .await;
-    answer.assert(431, TOO_LARGE);
+    answer.assert(431, HEADER_TOO_LARGE);
     // The limit is a setting.
     let app = ctx.spawn(&[("TOKENPAIR__MAX_HEADER_BYTES", "20000")]);
     let url = format!("{}/protected/", app.protected);
@@ -164,7 +163,7 @@ async fn header_fields_up_to_the_limit_are_served(ctx: Arc<Ctx>) {
         &[("x-pad", &field_of("x-pad", 20_001))],
     )
     .await;
-    answer.assert(431, TOO_LARGE);
+    answer.assert(431, HEADER_TOO_LARGE);
 }
 
 async fn pathological_headers_under_the_limit_are_answered_normally(ctx: Arc<Ctx>) {

@@ -2,6 +2,7 @@
 //! Run with `cargo test`; see the README for PostgreSQL.
 
 mod attacks;
+mod catalogue;
 mod cli;
 mod differential;
 mod hostile_input;
@@ -36,5 +37,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(keys_files::tests());
     tests.extend(outage::tests());
     tests.extend(attacks::tests());
+    tests.extend(catalogue::tests());
     tests::harness::main(tests)
 }

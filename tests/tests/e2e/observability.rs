@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use tests::{Answer, Ctx, e2e, harness::E2e};
+use tests::bodies;
+use tests::{Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
     e2e![metrics_count_requests_and_logins, openapi_lists_every_route]
@@ -21,14 +22,7 @@ async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
     .await;
     app.protected(Some(&format!("Bearer {access}"))).await;
     app.protected(None).await;
-    let auth = Answer::read(
-        app.client
-            .get(format!("{}/metrics", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let auth = app.get(&format!("{}/metrics", app.auth)).await;
     assert_eq!(auth.status, 200);
     for line in [
         r#"http_requests_total{method="POST",route="/api/token/",status="200",service="auth-service"} 1"#,
@@ -42,14 +36,7 @@ async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
             auth.text
         );
     }
-    let protected = Answer::read(
-        app.client
-            .get(format!("{}/metrics", app.protected))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let protected = app.get(&format!("{}/metrics", app.protected)).await;
     for line in [
         r#"http_requests_total{method="GET",route="/protected/",status="200",service="protected-service"} 1"#,
         r#"http_requests_total{method="GET",route="/protected/",status="401",service="protected-service"} 1"#,
@@ -69,24 +56,41 @@ async fn metrics_count_requests_and_logins(ctx: Arc<Ctx>) {
 
 async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
-    let doc = Answer::read(
-        app.client
-            .get(format!("{}/api/schema/", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let doc = app.get(&format!("{}/api/schema/", app.auth)).await;
     assert_eq!(doc.status, 200);
     let doc = doc.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
-    let mut served: BTreeSet<String> = auth_service::routes::SLASHED_PATHS
-        .iter()
-        .map(|p| (*p).to_owned())
-        .collect();
-    served.extend(["/healthz".to_owned(), "/metrics".to_owned()]);
+    // What auth-service serves with the default settings: the token views, logout-all and
+    // this document (all with Django's trailing slash), and the two probes.
+    let served: BTreeSet<String> = [
+        bodies::OBTAIN,
+        bodies::REFRESH,
+        bodies::VERIFY,
+        bodies::BLACKLIST,
+        bodies::SLIDING,
+        bodies::SLIDING_REFRESH,
+        bodies::LOGOUT_ALL,
+        "/api/schema/",
+        "/healthz",
+        "/metrics",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
     assert_eq!(paths, served);
+    // Every slashed path is a route: APPEND_SLASH redirects to it, as to no unknown path.
+    for path in paths.iter().filter(|p| p.ends_with('/')) {
+        let bare = path.trim_end_matches('/');
+        let answer = app.get(&format!("{}{bare}", app.auth)).await;
+        assert_eq!(
+            (answer.status, answer.header("location")),
+            (301, Some(path.as_str())),
+            "GET {bare}"
+        );
+    }
+    let unknown = app.get(&format!("{}/api/token/unknown", app.auth)).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
     for path in &paths {
         let method = doc["paths"][path]
             .as_object()
@@ -107,13 +111,6 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
             "{method} {path} is documented but not served"
         );
     }
-    let protected = Answer::read(
-        app.client
-            .get(format!("{}/api/schema/", app.protected))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let protected = app.get(&format!("{}/api/schema/", app.protected)).await;
     assert!(protected.json()["paths"]["/protected/"]["get"].is_object());
 }

@@ -3,6 +3,7 @@
 use serde_json::json;
 use std::sync::Arc;
 
+use tests::bodies::NO_ACCOUNT;
 use tests::{Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -20,18 +21,12 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-const NO_ACCOUNT: &str = r#"{"detail":"No active account found with the given credentials"}"#;
-
 async fn every_failed_login_gets_the_same_401(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
     app.create_user("alice", "pw-alice-1");
-    let hash = auth_service::hashers::make_password("pw-bob-1", &app.hasher());
+    let hash = django_hashers::make_password("pw-bob-1", &app.hasher());
     app.insert_user("bob", &hash, false);
-    app.insert_user(
-        "carol",
-        &auth_service::hashers::make_unusable_password(),
-        true,
-    );
+    app.insert_user("carol", &django_hashers::make_unusable_password(), true);
     for (username, password) in [
         ("alice", "wrong"),
         ("nobody", "pw-alice-1"),
@@ -240,14 +235,7 @@ async fn update_last_login_when_enabled(ctx: Arc<Ctx>) {
 async fn view_plumbing_matches_drf(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
     app.create_user("kyoko", "contrasenasegura");
-    let get = tests::Answer::read(
-        app.client
-            .get(format!("{}/api/token/", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let get = app.get(&format!("{}/api/token/", app.auth)).await;
     get.assert(405, r#"{"detail":"Method \"GET\" not allowed."}"#);
     assert_eq!(get.header("allow"), Some("POST, OPTIONS"));
     assert_eq!(get.header("vary"), Some("Accept"));
@@ -326,14 +314,7 @@ async fn view_plumbing_matches_drf(ctx: Arc<Ctx>) {
     let bare = app.post_form("/api/token", &[]).await;
     assert_eq!(bare.status, 301);
     assert_eq!(bare.header("location"), Some("/api/token/"));
-    let health = tests::Answer::read(
-        app.client
-            .get(format!("{}/healthz", app.auth))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let health = app.get(&format!("{}/healthz", app.auth)).await;
     health.assert(200, r#"{"status":"ok"}"#);
 }
 
@@ -406,11 +387,11 @@ async fn full_hashing_queue_answers_503_at_once(ctx: Arc<Ctx>) {
         ("TOKENPAIR__WORKERS", "2"),
     ]);
     // a costly stored hash keeps the only hashing thread busy for a while
-    let slow = auth_service::hashers::pbkdf2::encode(
+    let slow = django_hashers::pbkdf2::encode(
         "contrasenasegura",
         "abcdefghijklmnopqrstuv",
         3_000_000,
-        auth_service::hashers::pbkdf2::Digest::Sha256,
+        django_hashers::pbkdf2::Digest::Sha256,
     );
     app.insert_user("kyoko", &slow, true);
     let mut tasks = tokio::task::JoinSet::new();

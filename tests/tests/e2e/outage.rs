@@ -7,12 +7,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use auth_service::db::{DatabaseTarget, DbConnection};
-use diesel::connection::SimpleConnection;
-use diesel::{QueryableByName, RunQueryDsl};
 use tests::app::{TEST_ITERATIONS, TEST_SECRET_KEY, TestApp, client};
+use tests::bodies::UNAVAILABLE;
 use tests::chaos_proxy::{ChaosProxy, upstream_of};
-use tests::db::TestDb;
+use tests::db::{DbConnection, TestDb};
 use tests::{Answer, Backend, Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -23,8 +21,6 @@ pub fn tests() -> Vec<E2e> {
         sigterm_past_the_grace_exits_and_writes_no_row,
     ]
 }
-
-const UNAVAILABLE: &str = r#"{"detail":"Service temporarily unavailable, try again later."}"#;
 
 async fn login(app: &TestApp) -> (Answer, Duration) {
     let start = Instant::now();
@@ -130,19 +126,17 @@ impl HeldLock {
         let (locked_tx, locked_rx) = mpsc::channel();
         let (release, release_rx) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let mut conn = DatabaseTarget::from_url(Some(&url))
-                .and_then(|t| t.connect().map_err(|e| e.to_string()))
-                .expect("lock connection");
-            let locked = match &mut conn {
-                DbConnection::Postgres(c) => {
-                    c.batch_execute("BEGIN; LOCK TABLE auth_user IN ACCESS EXCLUSIVE MODE")
+            let mut conn = tests::db::connect(&url);
+            let locked = match &conn {
+                DbConnection::Postgres(_) => {
+                    conn.batch("BEGIN; LOCK TABLE auth_user IN ACCESS EXCLUSIVE MODE")
                 }
                 // no WAL: an exclusive lock keeps readers out too
-                DbConnection::Sqlite(c) => c.batch_execute("BEGIN EXCLUSIVE"),
+                DbConnection::Sqlite(_) => conn.batch("BEGIN EXCLUSIVE"),
             };
             locked_tx.send(locked.map_err(|e| e.to_string())).ok();
             let _ = release_rx.recv_timeout(hold);
-            let _ = conn.batch_execute("ROLLBACK");
+            let _ = conn.batch("ROLLBACK");
         });
         let locked = tokio::task::spawn_blocking(move || locked_rx.recv())
             .await
@@ -334,41 +328,13 @@ impl Drop for Served {
 
 /// A user made as `create_user` makes one, without starting an app.
 fn create_kyoko(db: &TestDb) -> i32 {
-    use auth_service::db::users::{self, NewUser};
-    use auth_service::hashers::{self, HasherConfig, HasherKind};
-    let hash = hashers::make_password(
-        "contrasenasegura",
-        &HasherConfig::new(HasherKind::Pbkdf2Sha256, TEST_ITERATIONS),
-    );
-    let user = NewUser {
-        password: hash,
-        last_login: None,
-        is_superuser: false,
-        username: "kyoko".into(),
-        first_name: String::new(),
-        last_name: String::new(),
-        email: "kyoko@example.com".into(),
-        is_staff: false,
-        is_active: true,
-        date_joined: chrono::Utc::now().naive_utc(),
-    };
-    users::insert(&mut db.connect(), &user)
-        .expect("insert user")
-        .id
+    tests::app::create_user(db, "kyoko", "contrasenasegura")
 }
 
 fn outstanding_rows(db: &TestDb, user_id: i32) -> i64 {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM token_blacklist_outstandingtoken WHERE user_id = {user_id}"
+    db.count(&format!(
+        "token_blacklist_outstandingtoken WHERE user_id = {user_id}"
     ))
-    .get_result::<Count>(&mut db.connect())
-    .expect("count")
-    .n
 }
 
 async fn send_login(url: &str) -> tokio::task::JoinHandle<Result<Answer, String>> {

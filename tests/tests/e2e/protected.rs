@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use tests::app::{TEST_SECRET_KEY, client};
+use tests::bodies::{NOT_PROVIDED, PROTECTED};
 use tests::tokens::{self, forge, forge_with, now};
 use tests::{Answer, Ctx, e2e, harness::E2e};
 
@@ -19,8 +20,6 @@ pub fn tests() -> Vec<E2e> {
     ]
 }
 
-const OK: &str = r#"{"content":"This view is protected"}"#;
-const NOT_PROVIDED: &str = r#"{"detail":"Authentication credentials were not provided."}"#;
 const BAD_HEADER: &str = r#"{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}"#;
 
 fn not_valid(message: &str) -> String {
@@ -56,7 +55,7 @@ async fn header_rules(ctx: Arc<Ctx>) {
         format!("Bearer\t{token}"),
         format!("Bearer {token} "),
     ] {
-        app.protected(Some(&header)).await.assert(200, OK);
+        app.protected(Some(&header)).await.assert(200, PROTECTED);
     }
 }
 
@@ -68,7 +67,7 @@ async fn token_rules(ctx: Arc<Ctx>) {
     let with = |claim: &str, value: Value| forge(&tokens::with(&good, claim, value));
     app.protected(Some(&bearer(forge(&good))))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
     let cases = vec![
         ("garbage".to_owned(), not_valid("Token is invalid")),
         (forge_with(r#"{"alg":"HS256","typ":"JWT"}"#, &good.to_string(), "other-key", Algorithm::HS256), not_valid("Token is invalid")),
@@ -97,7 +96,7 @@ async fn token_rules(ctx: Arc<Ctx>) {
     // stateless: a user id that exists nowhere is still accepted (docs/simplejwt.md §5.5)
     app.protected(Some(&bearer(with("user_id", json!("424242")))))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
 }
 
 async fn header_types_and_name_are_settings(ctx: Arc<Ctx>) {
@@ -118,7 +117,7 @@ async fn header_types_and_name_are_settings(ctx: Arc<Ctx>) {
             .send()
             .await
             .unwrap();
-        Answer::read(response).await.assert(200, OK);
+        Answer::read(response).await.assert(200, PROTECTED);
     }
 }
 
@@ -136,7 +135,7 @@ async fn several_token_classes_report_each(ctx: Arc<Ctx>) {
     sliding["token_type"] = json!("sliding");
     app.protected(Some(&format!("Bearer {}", forge(&sliding))))
         .await
-        .assert(200, OK);
+        .assert(200, PROTECTED);
 }
 
 async fn drf_view_order_and_methods(ctx: Arc<Ctx>) {
@@ -201,16 +200,9 @@ async fn drf_view_order_and_methods(ctx: Arc<Ctx>) {
             .unwrap(),
     )
     .await;
-    ok.assert(200, OK);
+    ok.assert(200, PROTECTED);
     assert_eq!(ok.header("vary"), Some("Accept"));
-    let health = Answer::read(
-        app.client
-            .get(format!("{}/healthz", app.protected))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let health = app.get(&format!("{}/healthz", app.protected)).await;
     health.assert(200, r#"{"status":"ok"}"#);
 }
 
@@ -231,5 +223,5 @@ async fn starts_without_a_database(ctx: Arc<Ctx>) {
         .send()
         .await
         .unwrap();
-    Answer::read(response).await.assert(200, OK);
+    Answer::read(response).await.assert(200, PROTECTED);
 }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use tests::app::TEST_SECRET_KEY;
+use tests::bodies::INVALID;
 use tests::tokens::{self, forge, forge_with, now, parts};
 use tests::{Ctx, TestApp, e2e, harness::E2e};
 
@@ -19,8 +20,6 @@ pub fn tests() -> Vec<E2e> {
         rotation_returns_a_new_refresh_token,
     ]
 }
-
-const INVALID: &str = r#"{"detail":"Token is invalid","code":"token_not_valid"}"#;
 
 fn token_not_valid(message: &str) -> String {
     json!({"detail": message, "code": "token_not_valid"}).to_string()
@@ -162,7 +161,7 @@ async fn audience_and_issuer_when_configured(ctx: Arc<Ctx>) {
 
 async fn inactive_deleted_and_unparsable_users_get_401(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
-    let hash = auth_service::hashers::make_password("pw", &app.hasher());
+    let hash = django_hashers::make_password("pw", &app.hasher());
     let inactive = app.insert_user("bob", &hash, false);
     let no_account = r#"{"detail":"No active account found for the given token."}"#;
     refresh_with(&app, &forge(&refresh_payload(json!(inactive.to_string()))))
@@ -203,8 +202,8 @@ async fn revoked_password_is_refused(ctx: Arc<Ctx>) {
                 .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
     );
     assert_eq!(refresh_with(&app, &refresh).await.status, 200);
-    let new_hash = auth_service::hashers::make_password("new-password-1", &app.hasher());
-    auth_service::db::users::set_password(&mut app.db.connect(), id, &new_hash).unwrap();
+    let new_hash = django_hashers::make_password("new-password-1", &app.hasher());
+    app.set_password(id, &new_hash);
     refresh_with(&app, &refresh)
         .await
         .assert_401(r#"{"detail":"The user's password has been changed."}"#);

@@ -15,15 +15,15 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel::RunQueryDsl;
 use jsonwebtoken::Algorithm;
 use reqwest::{Client, Method, RequestBuilder, header};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
 
-use auth_service::db::{DatabaseTarget, DbConnection, migrations};
 use tests::app::{TEST_SECRET_KEY, client};
+use tests::bodies::{BLACKLISTED, NO_ACTIVE_ACCOUNT, REFRESH, SLIDING, VERIFY, not_valid};
+use tests::db::DbConnection;
 use tests::django::{
     self, DJANGO_PBKDF2_ITERATIONS, DjangoDb, DjangoServer, DjangoSqlite, USERS, user_id,
 };
@@ -32,10 +32,12 @@ use tests::{Answer, Backend, Ctx, TestApp, e2e_django, harness::E2e};
 
 mod pair;
 mod profiles;
+mod req;
 mod rows;
 mod shared_db;
 
 use pair::*;
+use req::*;
 
 pub fn tests() -> Vec<E2e> {
     e2e_django![
@@ -59,20 +61,13 @@ pub fn tests() -> Vec<E2e> {
 }
 
 pub(crate) const OBTAIN: &str = "/api/token/";
-pub(crate) const REFRESH: &str = "/api/token/refresh/";
-pub(crate) const VERIFY: &str = "/api/token/verify/";
 pub(crate) const BLACKLIST: &str = "/api/token/blacklist/";
-pub(crate) const SLIDING: &str = "/api/token/sliding/";
 pub(crate) const SLIDING_REFRESH: &str = "/api/token/sliding/refresh/";
 pub(crate) const PROTECTED: &str = "/protected/";
 pub(crate) const TOKEN_VIEWS: [&str; 6] =
     [OBTAIN, REFRESH, VERIFY, BLACKLIST, SLIDING, SLIDING_REFRESH];
 
 pub(crate) const HS256: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
-pub(crate) const BLACKLISTED: &str =
-    r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#;
-pub(crate) const NO_ACTIVE_ACCOUNT: &str =
-    r#"{"detail":"No active account found for the given token."}"#;
 
 /// The headers compared besides status and body.
 pub(crate) const COMPARED_HEADERS: [&str; 9] = [
@@ -86,7 +81,3 @@ pub(crate) const COMPARED_HEADERS: [&str; 9] = [
     "referrer-policy",
     "cross-origin-opener-policy",
 ];
-
-pub(crate) fn not_valid(message: &str) -> String {
-    json!({"detail": message, "code": "token_not_valid"}).to_string()
-}

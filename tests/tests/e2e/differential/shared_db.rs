@@ -145,7 +145,6 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
             .header("Authorization", format!("Bearer {token}"));
         async move { Answer::read(request.send().await.unwrap()).await }
     };
-    const OK: &str = r#"{"content":"This view is protected"}"#;
 
     // we log in every user Django made, whatever its hasher, and re-hash nobody
     for user in USERS.iter().filter(|u| u.active && u.username != "dave") {
@@ -185,10 +184,10 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     .await;
     get(&django.url, &ours_pair.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, tests::bodies::PROTECTED);
     get(&ours.protected, &django_pair.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, tests::bodies::PROTECTED);
     let refreshed = post(
         &django.url,
         REFRESH,
@@ -197,7 +196,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     .await;
     get(&ours.protected, &refreshed.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, tests::bodies::PROTECTED);
     let refreshed = post(
         &ours.auth,
         REFRESH,
@@ -206,7 +205,7 @@ pub(crate) async fn shared_database(ctx: &Ctx, url: String) {
     .await;
     get(&django.url, &refreshed.field("access"))
         .await
-        .assert(200, OK);
+        .assert(200, tests::bodies::PROTECTED);
     // one blacklist: blacklisted through one side, refused by the other's refresh
     post(
         &ours.auth,

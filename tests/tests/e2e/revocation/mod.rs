@@ -3,14 +3,19 @@
 //! keeps rotating; the revoked-before rule on `iat` (whole seconds, the revocation's
 //! own second revoked too) at refresh and verify; outstanding rows stored as
 //! `header.payload`, for new rows, through the data migration and through
-//! `flushexpiredtokens` for rows Django writes.
+//! `flushexpiredtokens` for rows Django writes (`stored_rows`).
 
+mod stored_rows;
+
+use chrono::SubsecRound;
 use diesel::RunQueryDsl;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use tests::bodies::{BLACKLISTED, REFRESH, REVOKED, VERIFY};
+use tests::db::DbConnection;
 use tests::tokens::{forge, parts};
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
 
@@ -21,16 +26,11 @@ pub fn tests() -> Vec<E2e> {
         rotation_waits_for_a_revocation_in_progress,
         revoked_before_rule_on_whole_seconds,
         verify_refuses_tokens_minted_before_logout_all,
-        outstanding_rows_carry_no_signature,
-        migration_strips_stored_signatures,
-        flushexpiredtokens_strips_rows_written_whole,
+        stored_rows::outstanding_rows_carry_no_signature,
+        stored_rows::migration_strips_stored_signatures,
+        stored_rows::flushexpiredtokens_strips_rows_written_whole,
     ]
 }
-
-const BLACKLISTED: &str = r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#;
-const REVOKED: &str = r#"{"detail":"Token has been revoked","code":"token_not_valid"}"#;
-const REFRESH: &str = "/api/token/refresh/";
-const VERIFY: &str = "/api/token/verify/";
 
 const ROTATE: [(&str, &str); 4] = [
     ("SIMPLE_JWT__ROTATE_REFRESH_TOKENS", "true"),
@@ -40,23 +40,11 @@ const ROTATE: [(&str, &str); 4] = [
 ];
 
 fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Text {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        t: String,
-    }
-    diesel::sql_query(sql)
-        .load::<Text>(&mut app.db.connect())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .map(|row| row.t)
-        .collect()
+    app.db.texts(sql)
 }
 
 fn execute(app: &TestApp, sql: &str) {
-    diesel::sql_query(sql)
-        .execute(&mut app.db.connect())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    app.db.execute(sql);
 }
 
 /// What an outstanding row must hold for a token: its signing input, no signature.
@@ -68,14 +56,7 @@ fn unsigned(token: &str) -> String {
 }
 
 async fn logout_all(app: &TestApp, access: &str) -> Answer {
-    let response = app
-        .client
-        .post(format!("{}/api/token/logout-all/", app.auth))
-        .header("Authorization", format!("Bearer {access}"))
-        .send()
-        .await
-        .expect("POST logout-all");
-    Answer::read(response).await
+    app.logout_all(access).await
 }
 
 /// A client that keeps rotating its refresh token until told to stop (or refused);
@@ -219,7 +200,6 @@ async fn family_revocation_cannot_be_outrun_by_rotation(ctx: Arc<Ctx>) {
 /// second (its new token's `iat` later than the revocation, so the time rule alone would
 /// let the new token live) must wait for the revocation to commit, then refuse.
 async fn rotation_waits_for_a_revocation_in_progress(ctx: Arc<Ctx>) {
-    use auth_service::db::revocation::{self, Mode, Subject};
     let app = ctx.spawn(&[ROTATE[0], ROTATE[1], ("TOKENPAIR__REUSE_DETECTION", "true")]);
     let id = app.create_user("kyoko", "contrasenasegura");
     for by_family in [false, true] {
@@ -230,19 +210,15 @@ async fn rotation_waits_for_a_revocation_in_progress(ctx: Arc<Ctx>) {
         let db = app.db.clone();
         let revocation = tokio::task::spawn_blocking(move || {
             let mut conn = db.connect();
-            revocation::write_transaction(&mut conn, |conn| {
-                let subject = if by_family {
-                    Subject::Family(&family)
-                } else {
-                    Subject::User(id)
-                };
-                revocation::lock(conn, subject, Mode::Exclusive)?;
-                revocation::record(conn, subject, revocation::clock())?;
+            let subject = if by_family {
+                Subject::Family(&family)
+            } else {
+                Subject::User(id)
+            };
+            revocation_in_progress(&mut conn, subject, || {
                 let _ = locked_tx.send(());
                 let _ = release_rx.recv();
-                Ok::<_, diesel::result::Error>(())
-            })
-            .expect("revocation transaction");
+            });
         });
         locked.await.expect("the revocation holds its lock");
         sleep_until_second(tests::tokens::now() + 1).await;
@@ -269,16 +245,73 @@ async fn rotation_waits_for_a_revocation_in_progress(ctx: Arc<Ctx>) {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Subject<'a> {
+    User(i32),
+    Family(&'a str),
+}
+
+/// A revocation as logout-all (a user) or reuse detection (a family) writes it, held
+/// open while `hold` runs, then committed: one write transaction (PostgreSQL: `BEGIN`;
+/// SQLite: `BEGIN IMMEDIATE`, the write lock at once), the subject's exclusive advisory
+/// lock on PostgreSQL (the keys of auth-service/src/db/revocation.rs: "tp" + 1 for users,
+/// + 2 for families), then the revoked-before row stamped with the time taken under it.
+fn revocation_in_progress(conn: &mut DbConnection, subject: Subject<'_>, hold: impl FnOnce()) {
+    use diesel::sql_types::{Integer, Text, Timestamp};
+    const USER_LOCKS: i32 = 0x7470_0001;
+    const FAMILY_LOCKS: i32 = 0x7470_0002;
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" })
+        .expect("begin");
+    if postgres {
+        let locked = match subject {
+            Subject::User(id) => diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind::<Integer, _>(USER_LOCKS)
+                .bind::<Integer, _>(id)
+                .execute(conn),
+            Subject::Family(family) => {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                    .bind::<Integer, _>(FAMILY_LOCKS)
+                    .bind::<Text, _>(family)
+                    .execute(conn)
+            }
+        };
+        locked.expect("advisory lock");
+    }
+    // the clock read after the lock, at the microsecond precision both engines store
+    let at = chrono::Utc::now().naive_utc().trunc_subsecs(6);
+    let recorded = match subject {
+        Subject::User(id) => diesel::sql_query(
+            "INSERT INTO tokenpair_user_revocation (user_id, revoked_at) VALUES ($1, $2)",
+        )
+        .bind::<Integer, _>(id)
+        .bind::<Timestamp, _>(at)
+        .execute(conn),
+        Subject::Family(family) => diesel::sql_query(
+            "INSERT INTO tokenpair_family_revocation (family, revoked_at) VALUES ($1, $2)",
+        )
+        .bind::<Text, _>(family)
+        .bind::<Timestamp, _>(at)
+        .execute(conn),
+    };
+    recorded.expect("revocation row");
+    hold();
+    conn.batch("COMMIT").expect("commit");
+}
+
 /// The revocation time of a user, whole seconds since the epoch.
 fn revoked_second(app: &TestApp, user_id: i32) -> i64 {
-    use auth_service::db::schema::tokenpair_user_revocation as r;
-    use diesel::prelude::*;
-    let at: chrono::NaiveDateTime = r::table
-        .filter(r::user_id.eq(user_id))
-        .select(r::revoked_at)
-        .first(&mut app.db.connect())
-        .expect("a revocation row");
-    at.and_utc().timestamp()
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        revoked_at: chrono::NaiveDateTime,
+    }
+    let row: Row = diesel::sql_query(format!(
+        "SELECT revoked_at FROM tokenpair_user_revocation WHERE user_id = {user_id}"
+    ))
+    .get_result(&mut app.db.connect())
+    .expect("a revocation row");
+    row.revoked_at.and_utc().timestamp()
 }
 
 async fn sleep_until_second(second: i64) {
@@ -393,129 +426,4 @@ async fn verify_refuses_tokens_minted_before_logout_all(ctx: Arc<Ctx>) {
             .await
             .assert(200, r#"{"content":"This view is protected"}"#);
     }
-}
-
-/// Every row we write holds `header.payload`: logins, sliding logins, rotations, and the
-/// row made on the fly when a token never recorded is blacklisted.
-async fn outstanding_rows_carry_no_signature(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[ROTATE[0], ROTATE[1]]);
-    let id = app.create_user("kyoko", "contrasenasegura");
-    let (refresh, _) = app.obtain("kyoko", "contrasenasegura").await;
-    let rotated = app
-        .post_form(REFRESH, &[("refresh", &refresh)])
-        .await
-        .field("refresh");
-    let sliding = app
-        .post_form(
-            "/api/token/sliding/",
-            &[("username", "kyoko"), ("password", "contrasenasegura")],
-        )
-        .await
-        .field("token");
-    let t = tests::tokens::now();
-    let foreign = forge(&json!({
-        "token_type": "refresh", "exp": t + 600, "iat": t, "jti": "foreign", "user_id": id.to_string(),
-    }));
-    app.post_form("/api/token/blacklist/", &[("refresh", &foreign)])
-        .await
-        .assert(200, "{}");
-    let mut stored = texts(
-        &app,
-        "SELECT token AS t FROM token_blacklist_outstandingtoken ORDER BY id",
-    );
-    let mut expected: Vec<String> = [&refresh, &rotated, &sliding, &foreign]
-        .iter()
-        .map(|t| unsigned(t))
-        .collect();
-    stored.sort();
-    expected.sort();
-    assert_eq!(stored, expected);
-    for row in &stored {
-        assert_eq!(row.matches('.').count(), 1, "a signature is stored: {row}");
-    }
-    // what the rows still serve: the jti lookups
-    app.post_form(REFRESH, &[("refresh", &refresh)])
-        .await
-        .assert_401(BLACKLISTED);
-    app.post_form(REFRESH, &[("refresh", &foreign)])
-        .await
-        .assert_401(BLACKLISTED);
-}
-
-/// The migration's version as diesel records it.
-const REVOCATION_MIGRATION: &str = "20261203000006";
-
-fn insert_whole_token(app: &TestApp, token: &str, jti: &str) {
-    let exp = parts(token).1["exp"].as_i64().unwrap();
-    let expires = auth_service::lifecycle::timestamp(exp as f64);
-    execute(
-        app,
-        &format!(
-            "INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
-             VALUES ('{token}', NULL, '{expires}', NULL, '{jti}')"
-        ),
-    );
-}
-
-/// A database from before the migration (a row holding a whole token, the migration not
-/// recorded as applied): `migrate` applies it again and strips the signature, nothing else.
-async fn migration_strips_stored_signatures(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[]);
-    let t = tests::tokens::now();
-    let whole = forge(&json!({"token_type": "refresh", "exp": t + 600, "iat": t, "jti": "w1"}));
-    insert_whole_token(&app, &whole, "w1");
-    execute(
-        &app,
-        "INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
-                   VALUES ('not-a-jwt', NULL, '2100-01-01 00:00:00', NULL, 'odd')",
-    );
-    execute(
-        &app,
-        &format!("DELETE FROM __diesel_schema_migrations WHERE version = '{REVOCATION_MIGRATION}'"),
-    );
-    let mut conn = app.db.connect();
-    let pending = auth_service::db::migrations::pending(&mut conn).unwrap();
-    assert!(
-        pending.iter().any(|m| m.starts_with("2026-12-03-000006")),
-        "{pending:?}"
-    );
-    let applied = auth_service::db::migrations::run(&mut conn).unwrap();
-    assert_eq!(applied.len(), 1, "{applied:?}");
-    assert_eq!(
-        texts(
-            &app,
-            "SELECT token AS t FROM token_blacklist_outstandingtoken ORDER BY jti"
-        ),
-        ["not-a-jwt".to_owned(), unsigned(&whole)]
-    );
-    // the row still does its job: blacklisting by jti, refused at refresh
-    app.post_form("/api/token/blacklist/", &[("refresh", &whole)])
-        .await
-        .assert(200, "{}");
-    app.post_form(REFRESH, &[("refresh", &whole)])
-        .await
-        .assert_401(BLACKLISTED);
-}
-
-/// simplejwt on the same database writes whole tokens; our `flushexpiredtokens` (run from
-/// cron, as simplejwt advises for its own) strips them along with deleting expired rows.
-async fn flushexpiredtokens_strips_rows_written_whole(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[]);
-    let t = tests::tokens::now();
-    let whole = forge(&json!({"token_type": "refresh", "exp": t + 600, "iat": t, "jti": "dj"}));
-    insert_whole_token(&app, &whole, "dj");
-    let settings = ctx.settings(&[]);
-    tokio::task::spawn_blocking(move || {
-        auth_service::commands::run(auth_service::cli::Command::Flushexpiredtokens, settings)
-    })
-    .await
-    .unwrap()
-    .expect("flushexpiredtokens");
-    assert_eq!(
-        texts(
-            &app,
-            "SELECT token AS t FROM token_blacklist_outstandingtoken"
-        ),
-        [unsigned(&whole)]
-    );
 }

@@ -5,14 +5,15 @@
 //! Distinct clients are simulated with `TOKENPAIR__TRUSTED_PROXIES=127.0.0.1/32` (the test
 //! client's own address) and an `X-Forwarded-For` per client.
 
-use diesel::prelude::*;
 use reqwest::Client;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_service::db::schema::tokenpair_login_throttle as throttle_table;
 use tests::app::client;
+use tests::bodies::{NO_ACCOUNT, OBTAIN, SLIDING};
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
+
+mod counters;
 
 pub fn tests() -> Vec<E2e> {
     e2e![
@@ -21,20 +22,17 @@ pub fn tests() -> Vec<E2e> {
         the_default_allows_ten_failures_a_minute,
         a_throttled_attempt_costs_no_hash,
         all_attempts_per_ip_are_limited_before_the_body_is_read,
-        forwarded_for_from_an_untrusted_peer_is_ignored,
-        only_the_rightmost_untrusted_entry_counts,
-        off_turns_both_throttles_off,
-        replicas_on_one_database_share_the_limits,
-        concurrent_guesses_cannot_exceed_the_limit,
-        a_window_ends_and_says_one_second,
-        ended_windows_are_pruned,
+        counters::forwarded_for_from_an_untrusted_peer_is_ignored,
+        counters::only_the_rightmost_untrusted_entry_counts,
+        counters::off_turns_both_throttles_off,
+        counters::replicas_on_one_database_share_the_limits,
+        counters::concurrent_guesses_cannot_exceed_the_limit,
+        counters::a_window_ends_and_says_one_second,
+        counters::ended_windows_are_pruned,
     ]
 }
 
 const TRUST_LOOPBACK: (&str, &str) = ("TOKENPAIR__TRUSTED_PROXIES", "127.0.0.1/32");
-const NO_ACCOUNT: &str = r#"{"detail":"No active account found with the given credentials"}"#;
-const PAIR: &str = "/api/token/";
-const SLIDING: &str = "/api/token/sliding/";
 
 /// A login from `client` (sent as `X-Forwarded-For`, when given) to the service at `base`.
 async fn login(
@@ -62,7 +60,7 @@ async fn from(app: &TestApp, client: &str, username: &str, password: &str) -> An
     login(
         &app.client,
         &app.auth,
-        PAIR,
+        OBTAIN,
         Some(client),
         username,
         password,
@@ -73,7 +71,7 @@ async fn from(app: &TestApp, client: &str, username: &str, password: &str) -> An
 /// A login that wants a hash, retried while the one hashing thread is not free (503).
 async fn hashed(http: &Client, base: &str, client: &str, username: &str, password: &str) -> Answer {
     for _ in 0..500 {
-        let answer = login(http, base, PAIR, Some(client), username, password).await;
+        let answer = login(http, base, OBTAIN, Some(client), username, password).await;
         if answer.status != 503 {
             return answer;
         }
@@ -123,10 +121,7 @@ async fn logins(http: &Client, base: &str, outcome: &str) -> u64 {
 }
 
 fn rows(app: &TestApp) -> i64 {
-    throttle_table::table
-        .count()
-        .get_result(&mut app.db.connect())
-        .expect("count throttle rows")
+    app.db.count("tokenpair_login_throttle")
 }
 
 async fn failed_logins_per_username_and_ip_are_limited(ctx: Arc<Ctx>) {
@@ -194,12 +189,12 @@ async fn the_default_allows_ten_failures_a_minute(ctx: Arc<Ctx>) {
     app.create_user("alice", "pw-alice-1");
     for _ in 0..10 {
         let answer = app
-            .post_form(PAIR, &[("username", "alice"), ("password", "wrong")])
+            .post_form(OBTAIN, &[("username", "alice"), ("password", "wrong")])
             .await;
         answer.assert_401(NO_ACCOUNT);
     }
     let answer = app
-        .post_form(PAIR, &[("username", "alice"), ("password", "pw-alice-1")])
+        .post_form(OBTAIN, &[("username", "alice"), ("password", "pw-alice-1")])
         .await;
     assert_throttled(&answer, 60);
 }
@@ -209,11 +204,11 @@ async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
     // 503 at once. A throttled login must still get its 429: it never asks for a hash.
     // A very costly hash for alice, made first (it takes seconds: not while connections idle).
     let slow = tokio::task::spawn_blocking(|| {
-        auth_service::hashers::pbkdf2::encode(
+        django_hashers::pbkdf2::encode(
             "pw-alice-1",
             "abcdefghijklmnopqrstuv",
             8_000_000,
-            auth_service::hashers::pbkdf2::Digest::Sha256,
+            django_hashers::pbkdf2::Digest::Sha256,
         )
     })
     .await
@@ -237,7 +232,7 @@ async fn a_throttled_attempt_costs_no_hash(ctx: Arc<Ctx>) {
             .assert_401(NO_ACCOUNT);
     }
     // alice's hash becomes the costly one: checking it occupies the only thread for seconds
-    auth_service::db::users::set_password(&mut app.db.connect(), id, &slow).expect("set hash");
+    app.set_password(id, &slow);
     let slow_login = {
         let (http, base) = (app.client.clone(), app.auth.clone());
         tokio::spawn(async move { hashed(&http, &base, "192.0.2.1", "alice", "pw-alice-1").await })
@@ -299,10 +294,13 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
             .header("content-type", "application/json")
             .body("{not json")
     };
-    let parse_error = Answer::read(broken(PAIR).send().await.unwrap()).await;
+    let parse_error = Answer::read(broken(OBTAIN).send().await.unwrap()).await;
     assert_eq!(parse_error.status, 400, "{parse_error:?}");
     // the fourth: throttled before its body is parsed, on both login views
-    assert_throttled(&Answer::read(broken(PAIR).send().await.unwrap()).await, 60);
+    assert_throttled(
+        &Answer::read(broken(OBTAIN).send().await.unwrap()).await,
+        60,
+    );
     assert_throttled(
         &Answer::read(broken(SLIDING).send().await.unwrap()).await,
         60,
@@ -316,7 +314,7 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     for _ in 0..3 {
         let answer = app
             .client
-            .post(format!("{}{PAIR}", app.auth))
+            .post(format!("{}{OBTAIN}", app.auth))
             .header("x-forwarded-for", crowd)
             .header("content-type", "application/json")
             .body(large.clone())
@@ -327,7 +325,7 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
     }
     // content negotiation comes first, as in DRF's initial()
     let not_acceptable = Answer::read(
-        broken(PAIR)
+        broken(OBTAIN)
             .header("accept", "application/xml")
             .send()
             .await
@@ -353,206 +351,5 @@ async fn all_attempts_per_ip_are_limited_before_the_body_is_read(ctx: Arc<Ctx>) 
             .await
             .status,
         200
-    );
-}
-
-async fn forwarded_for_from_an_untrusted_peer_is_ignored(ctx: Arc<Ctx>) {
-    // trusted proxies that do not include the test client (127.0.0.1)
-    let app = ctx.spawn(&[
-        ("TOKENPAIR__LOGIN_THROTTLE_USER", "2/min"),
-        ("TOKENPAIR__TRUSTED_PROXIES", "10.0.0.0/8, ::1/128"),
-    ]);
-    app.create_user("alice", "pw-alice-1");
-    from(&app, "203.0.113.1", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    from(&app, "203.0.113.2", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    // a fresh spoofed address does not buy a fresh budget: the peer is the client
-    assert_throttled(&from(&app, "203.0.113.3", "alice", "x").await, 60);
-    let plain = app
-        .post_form(PAIR, &[("username", "alice"), ("password", "x")])
-        .await;
-    assert_throttled(&plain, 60);
-}
-
-async fn only_the_rightmost_untrusted_entry_counts(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[
-        ("TOKENPAIR__LOGIN_THROTTLE_USER", "2/min"),
-        ("TOKENPAIR__TRUSTED_PROXIES", "127.0.0.1/32, 10.0.0.0/8"),
-    ]);
-    app.create_user("alice", "pw-alice-1");
-    // the client prepends whatever it likes; our proxies (127.0.0.1, then 10.1.2.3) saw
-    // 203.0.113.5
-    from(&app, "1.1.1.1, 203.0.113.5, 10.1.2.3", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    from(&app, "2.2.2.2, 203.0.113.5", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    assert_throttled(&from(&app, "3.3.3.3,203.0.113.5", "alice", "x").await, 60);
-    // garbage after the client's entry ends the walk at the proxy: the proxy pays, not
-    // 203.0.113.5 (and not a fresh budget either, the second time)
-    from(&app, "203.0.113.5, unknown", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    from(&app, "203.0.113.6, _garbage", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    assert_throttled(&from(&app, "203.0.113.7, nope", "alice", "x").await, 60);
-    // an IPv6 client with a port, through the proxy
-    from(&app, "[2001:db8::5]:4711", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    // any other address of the same /64 is the same client
-    from(&app, "2001:db8::6", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    assert_throttled(&from(&app, "2001:db8::7", "alice", "x").await, 60);
-    from(&app, "2001:db8:0:1::7", "alice", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-}
-
-async fn off_turns_both_throttles_off(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[
-        ("TOKENPAIR__LOGIN_THROTTLE_USER", "off"),
-        ("TOKENPAIR__LOGIN_THROTTLE_IP", "off"),
-    ]);
-    app.create_user("alice", "pw-alice-1");
-    for _ in 0..15 {
-        let answer = app
-            .post_form(PAIR, &[("username", "alice"), ("password", "wrong")])
-            .await;
-        answer.assert_401(NO_ACCOUNT);
-    }
-    app.obtain("alice", "pw-alice-1").await;
-    assert_eq!(rows(&app), 0, "a throttle that is off counts nothing");
-    assert_eq!(logins(&app.client, &app.auth, "throttled").await, 0);
-}
-
-async fn replicas_on_one_database_share_the_limits(ctx: Arc<Ctx>) {
-    let settings = ctx.settings(&[
-        ("TOKENPAIR__LOGIN_THROTTLE_USER", "3/min"),
-        ("TOKENPAIR__LOGIN_THROTTLE_IP", "6/min"),
-        TRUST_LOOPBACK,
-    ]);
-    let a = ctx.spawn_auth(settings.clone());
-    let b = ctx.spawn_auth(settings);
-    let app = ctx.spawn(&[]);
-    app.create_user("alice", "pw-alice-1");
-    let http = client();
-    let attacker = Some("203.0.113.20");
-    for base in [&a, &b, &a] {
-        login(&http, base, PAIR, attacker, "alice", "wrong")
-            .await
-            .assert_401(NO_ACCOUNT);
-    }
-    for base in [&b, &a] {
-        let answer = login(&http, base, PAIR, attacker, "alice", "pw-alice-1").await;
-        assert_throttled(&answer, 60);
-    }
-    // per IP: 5 attempts so far from the attacker; one more anywhere, then none
-    login(&http, &b, PAIR, attacker, "bob", "x")
-        .await
-        .assert_401(NO_ACCOUNT);
-    for base in [&a, &b] {
-        let answer = login(&http, base, PAIR, attacker, "carol", "x").await;
-        assert_throttled(&answer, 60);
-    }
-    assert_eq!(logins(&http, &a, "throttled").await, 2);
-    assert_eq!(logins(&http, &b, "throttled").await, 2);
-}
-
-async fn concurrent_guesses_cannot_exceed_the_limit(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[
-        ("TOKENPAIR__LOGIN_THROTTLE_USER", "3/min"),
-        ("TOKENPAIR__WORKERS", "2"),
-        TRUST_LOOPBACK,
-    ]);
-    app.create_user("alice", "pw-alice-1");
-    let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..12 {
-        let (http, base) = (app.client.clone(), app.auth.clone());
-        tasks.spawn(async move {
-            let guess = format!("guess-{n}");
-            login(&http, &base, PAIR, Some("203.0.113.30"), "alice", &guess).await
-        });
-    }
-    let mut answers = Vec::new();
-    while let Some(answer) = tasks.join_next().await {
-        answers.push(answer.expect("task"));
-    }
-    let checked = answers.iter().filter(|a| a.status == 401).count();
-    let throttled: Vec<_> = answers.iter().filter(|a| a.status == 429).collect();
-    assert_eq!((checked, throttled.len()), (3, 9), "{answers:?}");
-    for answer in throttled {
-        assert_throttled(answer, 60);
-    }
-    assert_eq!(logins(&app.client, &app.auth, "failure").await, 3);
-}
-
-async fn a_window_ends_and_says_one_second(ctx: Arc<Ctx>) {
-    let app = ctx.spawn(&[("TOKENPAIR__LOGIN_THROTTLE_USER", "1/s"), TRUST_LOOPBACK]);
-    app.create_user("alice", "pw-alice-1");
-    let me = "203.0.113.40";
-    // two failures within one second (retried: a loaded machine may take longer)
-    let mut throttled = None;
-    for _ in 0..10 {
-        from(&app, me, "alice", "x").await.assert_401(NO_ACCOUNT);
-        let second = from(&app, me, "alice", "x").await;
-        if second.status == 429 {
-            throttled = Some(second);
-            break;
-        }
-        second.assert_401(NO_ACCOUNT);
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-    }
-    let throttled = throttled.expect("never two failures within one second");
-    assert_eq!(assert_throttled(&throttled, 1), 1);
-    throttled.assert(
-        429,
-        r#"{"detail":"Request was throttled. Expected available in 1 second."}"#,
-    );
-    // once the window is over, a new one starts
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    from(&app, me, "alice", "x").await.assert_401(NO_ACCOUNT);
-}
-
-async fn ended_windows_are_pruned(ctx: Arc<Ctx>) {
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    {
-        let mut conn = ctx.db.connect();
-        for (bucket, window_end_ms) in [("ended", now_ms - 1_000), ("live", now_ms + 600_000)] {
-            diesel::insert_into(throttle_table::table)
-                .values((
-                    throttle_table::bucket.eq(bucket),
-                    throttle_table::hits.eq(5_i64),
-                    throttle_table::window_end_ms.eq(window_end_ms),
-                ))
-                .execute(&mut conn)
-                .expect("insert throttle row");
-        }
-    }
-    // a new process prunes on its first check
-    let app = ctx.spawn(&[]);
-    app.post_form(PAIR, &[("username", "alice"), ("password", "x")])
-        .await
-        .assert_401(NO_ACCOUNT);
-    let left: Vec<String> = throttle_table::table
-        .select(throttle_table::bucket)
-        .order(throttle_table::bucket)
-        .load(&mut app.db.connect())
-        .expect("throttle rows");
-    assert!(!left.contains(&"ended".to_owned()), "{left:?}");
-    assert!(left.contains(&"live".to_owned()), "{left:?}");
-    // the new rows: the per-IP counter and alice's failures, keys of 64 hex digits
-    assert_eq!(left.len(), 3, "{left:?}");
-    assert!(
-        left.iter()
-            .filter(|b| *b != "live")
-            .all(|b| b.len() == 64 && b.bytes().all(|c| c.is_ascii_hexdigit())),
-        "{left:?}"
     );
 }
