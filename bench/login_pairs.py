@@ -17,18 +17,13 @@ conn = http.client.HTTPConnection(host)
 
 def login():
     global conn
-    try:
-        # Reconnect before timing: gunicorn drops a keep-alive connection idle for 2 s, and a
-        # loaded machine can spend that long on two hashes in a row.
-        conn.sock is None or conn.sock.getpeername()
-    except OSError:
-        conn.close()
     start = time.perf_counter()
     try:
         conn.request("POST", "/api/token/", body, headers)
         response = conn.getresponse()
     except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-        # The server closed the idle connection as we sent: once more on a new one.
+        # gunicorn closes a keep-alive connection idle for 2 s, and a loaded machine can
+        # spend that long on two hashes in a row: once more, on a new connection.
         conn.close()
         conn = http.client.HTTPConnection(host)
         start = time.perf_counter()
