@@ -38,11 +38,13 @@ impl Application {
         let request_logs = tracing::enabled!(tracing::Level::INFO);
         let limits = shared::middleware::ClientLimits::new(&state.settings.tokenpair);
         let head_timeout = state.settings.tokenpair.client_head_timeout;
+        let body_limit = drf_parsers::BodyLimit(state.settings.tokenpair.max_body_bytes);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(shared::middleware::finish))
                 .wrap(Condition::new(request_logs, TracingLogger::default()))
                 .app_data(limits)
+                .app_data(body_limit)
                 .app_data(metrics.clone())
                 .app_data(state.clone())
                 .app_data(authenticator.clone())

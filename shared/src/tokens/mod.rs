@@ -7,7 +7,7 @@ pub mod codec;
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use codec::{Codec, DecodeError, Claims, SignError};
+pub use codec::{Claims, Codec, DecodeError, SignError};
 
 use crate::settings::{JwtSettings, SettingsError, TokenClass};
 use claims::ClaimsVerdict;
