@@ -1,5 +1,6 @@
 //! A simplejwt token view as DRF serves it: POST and OPTIONS only, `Allow` and
-//! `Vary` on every answer, metadata for OPTIONS, 405 for anything else.
+//! `Vary` on every answer, metadata for OPTIONS, 405 for anything else; and
+//! the one token field the refresh-style views read, as an extractor.
 
 use actix_web::dev::{HttpServiceFactory, Payload};
 use actix_web::http::Method;
