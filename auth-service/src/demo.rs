@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-
 use crate::db::users::{self, NewUser};
 use crate::db::{DatabaseTarget, Engine, migrations};
 use crate::hashers;

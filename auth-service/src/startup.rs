@@ -17,10 +17,7 @@ pub struct Application;
 impl Application {
     /// Connect the database, decode the keys and start serving on `listener`
     /// (the server runs once the returned value is awaited or spawned).
-    pub fn build(
-        settings: AuthSettings,
-        listener: TcpListener,
-    ) -> Result<Service, StartupError> {
+    pub fn build(settings: AuthSettings, listener: TcpListener) -> Result<Service, StartupError> {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
@@ -28,11 +25,13 @@ impl Application {
         log_database(&state);
         let authenticator = web::Data::new(state.authenticator());
         let blacklist = state.settings.revocation.token_blacklist;
+        let body_limit = drf_parsers::BodyLimit(state.settings.requests.max_body_bytes);
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
         let app_state = state.clone();
         let service = Service::start(&state.settings.server, metrics, listener, move |cfg| {
             cfg.app_data(app_state.clone())
+                .app_data(body_limit)
                 .app_data(authenticator.clone())
                 .configure(|cfg| routes::config(cfg, blacklist))
                 .default_service(web::to(not_found));

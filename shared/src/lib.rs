@@ -1,13 +1,15 @@
-//! What both services share: settings, token rules, error bodies and the
-//! authentication extractor. Every simplejwt rule lives here, once.
+//! What both services share: settings, token rules, error bodies, content
+//! negotiation and the authentication extractor. Every simplejwt rule lives
+//! here, once. DRF's body parsing, which only the auth service needs, is the
+//! `drf-parsers` crate.
 
 pub mod app;
 pub mod auth;
 pub mod errors;
 pub mod metrics;
 pub mod middleware;
-pub mod pyjson;
-pub mod request;
+pub mod negotiation;
+pub mod pystr;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

@@ -22,12 +22,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::auth::format_param;
 use crate::errors::{ApiError, render_json};
 use crate::metrics::Metrics;
-use crate::request::json_indent;
+use crate::negotiation::{format_param, json_indent, latin1};
 use crate::settings::ServerSettings;
-use crate::views::{latin1, render_indented};
+use crate::views::render_indented;
 
 /// The headers Django's default middleware (SecurityMiddleware,
 /// XFrameOptionsMiddleware) puts on every answer; clients and scanners expect them.
@@ -243,7 +242,7 @@ fn deadline_body(
 /// The request body, cut with a `TimedOut` error when the whole of it has not
 /// arrived by the deadline (`TOKENPAIR__CLIENT_BODY_TIMEOUT` after the head):
 /// one byte a second, or a stall, cannot hold a worker's connection.
-/// [`crate::views::read_limited`] turns the error into 408.
+/// `drf_parsers`' body reader turns the error into 408.
 struct DeadlineBody {
     inner: Rc<RefCell<Payload>>,
     deadline: Pin<Box<tokio::time::Sleep>>,

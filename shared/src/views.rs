@@ -6,13 +6,11 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::{Value, json};
 
-use crate::auth::format_param;
 use crate::errors::{ApiError, json_response};
-use crate::request::{RequestData, parse_body};
-use actix_web::error::PayloadError;
-use actix_web::http::header;
-use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+
+/// DRF content negotiation for a request, the first step of every view:
+/// re-exported here, beside the other pieces of a view, for the services.
+pub use crate::negotiation::for_request as negotiate;
 
 /// `Allow: <methods>` and `Vary: Accept` on every answer of a view, errors included.
 pub fn drf_headers(allow: &'static str) -> DefaultHeaders {
@@ -75,67 +73,6 @@ pub fn health(cfg: &mut web::ServiceConfig) {
                     .body(r#"{"status":"ok"}"#)
             })),
     );
-}
-
-/// What a DRF POST view does before its serializer runs: content negotiation,
-/// then the body (at most `limit` bytes) parsed by its Content-Type.
-pub async fn post_data(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: usize,
-) -> Result<RequestData, ApiError> {
-    negotiate(req)?;
-    let body = read_limited(req, payload, limit).await?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| latin1(v.as_bytes()));
-    parse_body(content_type.as_deref(), body).await
-}
-
-/// DRF content negotiation for a request (`Accept` and `?format=`).
-pub fn negotiate(req: &HttpRequest) -> Result<(), ApiError> {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .map(|v| latin1(v.as_bytes()));
-    crate::request::negotiate(accept.as_deref(), format_param(req).as_deref())
-}
-
-/// The body, refused with 413 as soon as it is known to exceed `limit`.
-pub async fn read_limited(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(ApiError::payload_too_large(limit));
-    }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| match e {
-            // `middleware::DeadlineBody`: the body took longer than allowed.
-            PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                ApiError::body_timeout()
-            }
-            _ => ApiError::parse_error("Malformed request body."),
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// A header value as Django sees it: bytes decoded as ISO-8859-1.
-pub fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// `json.dumps(value, indent=n, separators=(",", ": "), ensure_ascii=False)`.

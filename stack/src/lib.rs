@@ -8,9 +8,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
+use auth_service::AuthSettings;
 use auth_service::demo;
 use clap::Parser;
-use auth_service::AuthSettings;
 
 pub use auth_service::demo::{DemoUser, PASSWORD as DEMO_PASSWORD, USERNAME as DEMO_USERNAME};
 

@@ -3,24 +3,23 @@
 //! is without its app.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 use shared::ApiError;
 use shared::errors::json_response;
 use shared::settings::TokenClass;
 use shared::tokens::{self, TokenError};
 
-use super::view::token_field;
+use super::view::{Refresh, TokenField};
 use crate::error::AuthError;
 use crate::lifecycle::{self, load};
 use crate::state::AppState;
 
 pub async fn blacklist(
-    req: HttpRequest,
-    body: web::Payload,
+    field: TokenField<Refresh>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = token_field(&req, body, &state, "refresh").await?;
+    let raw = field.value;
     let now = tokens::now();
     let loaded = load(&state, &raw, TokenClass::Refresh, now, false).await?;
     if !lifecycle::blacklist_token(&state, &loaded.payload, now).await? {

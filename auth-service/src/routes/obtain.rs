@@ -3,12 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use drf_parsers::{DrfData, required_strings};
 use serde_json::json;
 use shared::errors::json_response;
-use shared::request::required_strings;
 use shared::settings::TokenClass;
 use shared::tokens::{self, Claims};
-use shared::views::{negotiate, post_data};
+use shared::views::negotiate;
 
 use crate::db::users::{self, User};
 use crate::error::AuthError;
@@ -56,7 +56,7 @@ async fn log_in(
     negotiate(req)?;
     let client = state.throttle.client_ip(req);
     check_ip(state, client).await?;
-    let data = post_data(req, body, state.settings.requests.max_body_bytes).await?;
+    let data = DrfData::read(req, body).await?;
     let mut fields = required_strings(&data, &["username", "password"])?.into_iter();
     let (Some(username), Some(password)) = (fields.next(), fields.next()) else {
         return Err(AuthError::Internal(

@@ -2,24 +2,23 @@
 //! checks and race-free rotation.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value};
 use shared::errors::json_response;
 use shared::settings::TokenClass;
 use shared::tokens;
 
-use super::view::token_field;
+use super::view::{Refresh, TokenField};
 use crate::error::AuthError;
 use crate::lifecycle::{self, load};
 use crate::state::AppState;
 use crate::token_user::{password_changed, password_changed_error};
 
 pub async fn refresh(
-    req: HttpRequest,
-    body: web::Payload,
+    field: TokenField<Refresh>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = token_field(&req, body, &state, "refresh").await?;
+    let raw = field.value;
     let now = tokens::now();
     let loaded = load(&state, &raw, TokenClass::Refresh, now, true).await?;
     let mut refresh = loaded.payload;

@@ -3,25 +3,24 @@
 //! refreshed even inside its refresh window: clients observe that.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use shared::ApiError;
 use shared::errors::json_response;
 use shared::settings::TokenClass;
 use shared::tokens;
 
-use super::view::token_field;
+use super::view::{Token, TokenField};
 use crate::error::AuthError;
 use crate::lifecycle::{self, load};
 use crate::state::AppState;
 use crate::token_user::{password_changed, password_changed_error};
 
 pub async fn refresh_sliding(
-    req: HttpRequest,
-    body: web::Payload,
+    field: TokenField<Token>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = token_field(&req, body, &state, "token").await?;
+    let raw = field.value;
     let now = tokens::now();
     let loaded = load(&state, &raw, TokenClass::Sliding, now, true).await?;
     let mut token = loaded.payload;

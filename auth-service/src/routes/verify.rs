@@ -5,14 +5,14 @@
 //! type and whatever `BLACKLIST_AFTER_ROTATION` says.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 use shared::ApiError;
 use shared::errors::json_response;
 use shared::settings::TokenClass;
 use shared::tokens;
 
-use super::view::token_field;
+use super::view::{Token, TokenField};
 use crate::db::revocation;
 use crate::error::AuthError;
 use crate::lifecycle::{issued_at, jti_of, revoked_error, uses_revocation};
@@ -20,11 +20,10 @@ use crate::state::AppState;
 use crate::token_user::user_key;
 
 pub async fn verify(
-    req: HttpRequest,
-    body: web::Payload,
+    field: TokenField<Token>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = token_field(&req, body, &state, "token").await?;
+    let raw = field.value;
     let now = tokens::now();
     let payload = state
         .tokens

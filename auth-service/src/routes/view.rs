@@ -1,17 +1,17 @@
 //! A simplejwt token view as DRF serves it: POST and OPTIONS only, `Allow` and
-//! `Vary` on every answer, metadata for OPTIONS, 405 for anything else.
+//! `Vary` on every answer, metadata for OPTIONS, 405 for anything else; and
+//! the one token field the refresh-style views read, as an extractor.
 
-use actix_web::dev::HttpServiceFactory;
+use actix_web::dev::{HttpServiceFactory, Payload};
 use actix_web::http::Method;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, Route, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, Route, web};
+use drf_parsers::{DrfData, required_strings};
 use serde_json::{Map, Value};
-use shared::request::required_strings;
-use shared::views::{
-    drf_headers, negotiate, options_metadata, post_data, reject_method, string_field,
-};
-
-use crate::error::AuthError;
-use crate::state::AppState;
+use shared::ApiError;
+use shared::views::{drf_headers, negotiate, options_metadata, reject_method, string_field};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 
 pub struct TokenView {
     pub path: &'static str,
@@ -56,14 +56,45 @@ impl TokenView {
     }
 }
 
-/// The one token field of the refresh-style views: negotiation, the body, and
-/// DRF's field rules (a trimmed, non-blank string).
-pub async fn token_field(
-    req: &HttpRequest,
-    body: web::Payload,
-    state: &AppState,
-    name: &str,
-) -> Result<String, AuthError> {
-    let data = post_data(req, body, state.settings.requests.max_body_bytes).await?;
-    Ok(required_strings(&data, &[name])?.concat())
+/// The name of the one field a refresh-style view reads.
+pub trait FieldName {
+    const NAME: &'static str;
+}
+
+/// The `refresh` field (refresh and blacklist views).
+pub struct Refresh;
+
+impl FieldName for Refresh {
+    const NAME: &'static str = "refresh";
+}
+
+/// The `token` field (verify and sliding refresh views).
+pub struct Token;
+
+impl FieldName for Token {
+    const NAME: &'static str = "token";
+}
+
+/// The one token field of the refresh-style views, as an extractor: the
+/// request data ([`DrfData`]: negotiation, then the body), then DRF's field
+/// rules (a trimmed, non-blank string). Its errors are the view's answer.
+pub struct TokenField<F> {
+    pub value: String,
+    name: PhantomData<F>,
+}
+
+impl<F: FieldName> FromRequest for TokenField<F> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let data = DrfData::from_request(req, payload);
+        Box::pin(async move {
+            let DrfData(data) = data.await?;
+            Ok(Self {
+                value: required_strings(&data, &[F::NAME])?.concat(),
+                name: PhantomData,
+            })
+        })
+    }
 }

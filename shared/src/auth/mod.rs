@@ -126,7 +126,7 @@ impl Authenticator {
     /// DRF's view preamble and `IsAuthenticated`, stateless: content negotiation,
     /// then the token, then the user-id claim.
     pub fn token_user(&self, req: &HttpRequest) -> Result<TokenUser, ApiError> {
-        crate::views::negotiate(req)?;
+        crate::negotiation::for_request(req)?;
         let token = self
             .authenticate(req)?
             .ok_or_else(|| self.challenge(ApiError::not_authenticated()))?;
@@ -138,21 +138,6 @@ impl Authenticator {
         };
         Ok(TokenUser { user_id, token })
     }
-}
-
-/// The `?format=` query parameter DRF uses to override negotiation.
-pub fn format_param(req: &HttpRequest) -> Option<String> {
-    if !req.query_string().contains("format") {
-        return None;
-    }
-    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| {
-            q.0.into_iter()
-                .rev()
-                .find(|(k, _)| k == "format")
-                .map(|(_, v)| v)
-        })
 }
 
 /// simplejwt's `TokenUser`: the user as the token describes it, no database.

@@ -7,8 +7,8 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-use auth_service::cli::Cli;
 use auth_service::AuthSettings;
+use auth_service::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -4,9 +4,9 @@
 //! dependencies, the database).
 
 use actix_web::dev::ServerHandle;
+use auth_service::AuthSettings;
 use clap::Parser;
 use serde_norway::Value;
-use auth_service::AuthSettings;
 use shared::Settings;
 use shared::settings::LogFormat;
 use std::collections::BTreeMap;

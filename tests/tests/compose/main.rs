@@ -22,9 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use auth_service::AuthSettings;
 use clap::Parser;
 use serde_norway::Value;
-use auth_service::AuthSettings;
 
 use checks::{load_settings, problems};
 use services::services;
@@ -241,7 +241,8 @@ fn documented_optional_settings_are_valid_and_are_the_defaults() {
         .expect("an auth-service service");
     let ours = load_settings(&auth).unwrap();
     let defaults =
-        AuthSettings::from_sources(None, [("SECRET_KEY".to_owned(), DUMMY_SECRET.to_owned())]).unwrap();
+        AuthSettings::from_sources(None, [("SECRET_KEY".to_owned(), DUMMY_SECRET.to_owned())])
+            .unwrap();
     assert_eq!(
         ours.jwt.access_token_lifetime,
         defaults.jwt.access_token_lifetime

@@ -6,8 +6,8 @@
 //! themselves are decoded by `percent-encoding`, whose rule (`%` and two hex
 //! digits, any other `%` kept) is exactly `unquote_to_bytes`.
 
-use super::body::{FieldValue, RequestData};
-use super::charset::Charset;
+use crate::charset::Charset;
+use crate::data::{FieldValue, RequestData};
 use percent_encoding::percent_decode;
 
 /// Django's `QueryDict(body)`: strict decode with the request charset (the
@@ -59,8 +59,8 @@ fn unquote(s: &str, charset: Charset) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::request::char_field;
-    use crate::request::testing::{run, text};
+    use crate::char_field;
+    use crate::testing::{run, text};
 
     #[test]
     fn forms() {

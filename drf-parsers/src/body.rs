@@ -1,54 +1,16 @@
 //! DRF's `request.data` with the default parsers (`JSONParser`, `FormParser`,
-//! `MultiPartParser`): the data type the views read and the choice of parser
-//! by Content-Type. The parsers live beside this module: [`super::json`],
-//! [`super::form`] and [`super::multipart`], all decoding with the request
-//! charset of [`super::charset`].
+//! `MultiPartParser`): the choice of parser by Content-Type. The parsers live
+//! beside this module: [`crate::json`], [`crate::form`] and
+//! [`crate::multipart`], all decoding with the request charset of
+//! [`crate::charset`] into the types of [`crate::data`].
 
-use super::charset::Charset;
-use super::negotiation::MediaType;
-use super::{form, json, multipart};
-use crate::errors::ApiError;
 use bytes::Bytes;
-use serde_json::Value;
+use shared::errors::ApiError;
+use shared::negotiation::MediaType;
 
-/// One value of the request data.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
-    /// A value of a JSON object body. Strings holding lone surrogates
-    /// (`"\ud800"`, which Python accepts) or U+FDD0 are stored in an
-    /// internal encoding that `char_field` understands; all other strings
-    /// are stored as sent.
-    Json(Value),
-    /// A form field or a multipart text part.
-    Text(String),
-    /// A multipart file part.
-    File,
-}
-
-/// DRF's `request.data`: ordered `(name, value)` pairs.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RequestData {
-    pairs: Vec<(String, FieldValue)>,
-}
-
-impl RequestData {
-    pub fn empty() -> Self {
-        Self::default()
-    }
-
-    pub(crate) fn from_pairs(pairs: Vec<(String, FieldValue)>) -> Self {
-        Self { pairs }
-    }
-
-    /// DRF's data.get(name): for repeated keys the LAST one wins.
-    pub fn get(&self, name: &str) -> Option<&FieldValue> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value)
-    }
-}
+use crate::charset::Charset;
+use crate::data::RequestData;
+use crate::{form, json, multipart};
 
 /// DRF's `request.data`: chooses a parser by Content-Type and parses.
 /// `content_type` is the raw header value (None when absent).
@@ -56,7 +18,7 @@ pub async fn parse_body(content_type: Option<&str>, body: Bytes) -> Result<Reque
     parse(content_type, &body)
 }
 
-pub(super) fn parse(content_type: Option<&str>, body: &[u8]) -> Result<RequestData, ApiError> {
+pub(crate) fn parse(content_type: Option<&str>, body: &[u8]) -> Result<RequestData, ApiError> {
     // DRF does not even look at the Content-Type of an empty body.
     if body.is_empty() {
         return Ok(RequestData::empty());
@@ -79,8 +41,9 @@ pub(super) fn parse(content_type: Option<&str>, body: &[u8]) -> Result<RequestDa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::char_field;
-    use crate::request::testing::{MP, failure, run, text};
+    use crate::char_field;
+    use crate::data::FieldValue;
+    use crate::testing::{MP, failure, run, text};
     use serde_json::json;
 
     #[tokio::test]

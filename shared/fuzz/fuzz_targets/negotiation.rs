@@ -3,8 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::request::fuzzing::header_parameters;
-use shared::request::{json_indent, negotiate};
+use shared::negotiation::{json_indent, negotiate, parse_header_parameters};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&first, rest)) = data.split_first() else {
@@ -20,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = negotiate(Some(&header), format);
     let _ = json_indent(Some(&header), format);
-    let (key, params) = header_parameters(&header);
+    let (key, params) = parse_header_parameters(&header);
     assert!(key.len() <= header.len() * 3);
     assert!(params.len() <= header.len());
 });

@@ -9,14 +9,14 @@
 //! body cannot make it quadratic), base64 is [`super::binascii`] and file
 //! names are [`super::filename`].
 
-use super::binascii::a2b_base64;
-use super::body::{FieldValue, RequestData};
-use super::charset::Charset;
-use super::fields::py_strip;
-use super::filename::usable_file_name;
-use super::negotiation::{MediaType, parse_header_parameters};
-use crate::errors::{ApiError, echo};
+use crate::binascii::a2b_base64;
+use crate::charset::Charset;
+use crate::data::{FieldValue, RequestData};
+use crate::filename::usable_file_name;
 use memchr::memmem::find;
+use shared::errors::{ApiError, echo};
+use shared::negotiation::{MediaType, parse_header_parameters};
+use shared::pystr::py_strip;
 
 fn multipart_error(message: &str) -> ApiError {
     ApiError::parse_error(format!("Multipart form parse error - {message}"))
@@ -291,8 +291,8 @@ fn base64_file_decodes(data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::char_field;
-    use crate::request::testing::{MP, detail, failure, multipart, run, text};
+    use crate::char_field;
+    use crate::testing::{MP, detail, failure, multipart, run, text};
 
     #[test]
     fn multipart_fields_and_files() {

@@ -1,12 +1,12 @@
 //! Helpers shared by the tests of the body parsers: they parse through the
 //! Content-Type dispatch, as DRF does, and read the rendered error bodies.
 
-use super::body::{FieldValue, RequestData};
-use crate::errors::{ApiError, render_json};
+use crate::data::{FieldValue, RequestData};
 use serde_json::Value;
+use shared::errors::{ApiError, render_json};
 
 pub(super) fn run(content_type: Option<&str>, body: &[u8]) -> Result<RequestData, ApiError> {
-    super::body::parse(content_type, body)
+    crate::body::parse(content_type, body)
 }
 
 fn error_json(err: &ApiError) -> String {

@@ -1,10 +1,11 @@
 //! DRF's `CharField(required=True, allow_blank=False, trim_whitespace=True)`
 //! as a `Serializer` runs it on request data.
 
-use super::body::{FieldValue, RequestData};
-use crate::errors::ApiError;
+use crate::data::{FieldValue, RequestData};
 use crate::pyjson::{py_code_points, py_str_number};
 use serde_json::Value;
+use shared::errors::ApiError;
+use shared::pystr::py_isspace;
 
 const REQUIRED: &str = "This field is required.";
 const NULL: &str = "This field may not be null.";
@@ -83,28 +84,17 @@ fn validate(value: Option<&FieldValue>) -> Result<String, Vec<String>> {
     Ok(stripped.iter().filter_map(|&c| char::from_u32(c)).collect())
 }
 
-/// Python's `str.isspace`: Unicode White_Space plus the ASCII information
-/// separators U+001C..U+001F, which Python counts and Rust does not.
-pub(crate) fn py_isspace(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
 fn py_isspace_cp(c: u32) -> bool {
     char::from_u32(c).is_some_and(py_isspace)
-}
-
-/// Python's `str.strip()` with no argument.
-pub(crate) fn py_strip(s: &str) -> &str {
-    s.trim_matches(py_isspace)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::errors::render_json;
-    use crate::request::parse_body;
+    use crate::parse_body;
     use bytes::Bytes;
     use serde_json::json;
+    use shared::errors::render_json;
 
     async fn json_data(body: &str) -> RequestData {
         parse_body(Some("application/json"), Bytes::from(body.to_owned()))

@@ -3,11 +3,11 @@
 //! is not serde_json), then the serializer's first check that the document
 //! is an object.
 
-use super::body::{FieldValue, RequestData};
-use super::charset::Charset;
-use crate::errors::ApiError;
+use crate::charset::Charset;
+use crate::data::{FieldValue, RequestData};
 use crate::pyjson::{self, JsonError};
 use serde_json::Value;
+use shared::errors::ApiError;
 
 pub(super) fn parse(body: &[u8], charset: Charset) -> Result<RequestData, ApiError> {
     let json_error = |reason: &str| ApiError::parse_error(format!("JSON parse error - {reason}"));
@@ -54,8 +54,8 @@ fn python_type_name(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::char_field;
-    use crate::request::testing::{detail, failure, run};
+    use crate::char_field;
+    use crate::testing::{detail, failure, run};
     use serde_json::json;
 
     #[test]

@@ -1,9 +1,10 @@
 //! Worst-case CPU cost of the header and body parsers on hostile input up to
-//! 128 KiB: `cargo run --release -p shared --example hostile_headers`.
+//! 128 KiB: `cargo run --release -p drf-parsers --example hostile_headers`.
 //! Each case runs a few times and reports the slowest run.
 
 use bytes::Bytes;
-use shared::request::{negotiate, parse_body};
+use drf_parsers::parse_body;
+use shared::negotiation::negotiate;
 use std::time::{Duration, Instant};
 
 fn worst(mut f: impl FnMut()) -> Duration {
