@@ -57,3 +57,10 @@ pub struct CreateUserArgs {
     #[arg(long)]
     pub email: Option<String>,
 }
+
+/// The `auth-service` binary: parse the command line, load the settings, run the command.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = crate::AuthSettings::load(cli.config.as_deref()).map_err(|e| e.to_string());
+    shared::cli::exit_status(settings.and_then(|s| crate::commands::run(cli.command, s)))
+}

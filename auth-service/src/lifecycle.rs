@@ -15,7 +15,7 @@ use crate::db::users::{self, User, UserKey};
 use crate::db::write_transaction;
 use crate::error::AuthError;
 use crate::state::AppState;
-use crate::token_user::{active_user, user_key};
+use crate::token_user::{active_user, password_changed, password_changed_error, user_key};
 
 /// Seconds since the epoch as the UTC wall-clock time the tables store.
 pub fn timestamp(seconds: f64) -> NaiveDateTime {
@@ -144,6 +144,25 @@ pub async fn load(
         (true, Some(_)) => Some(active_user(state, standing.user)?),
     };
     Ok(Loaded { payload, user })
+}
+
+/// A refresh or sliding token to renew: [`load`] with the user checks, then
+/// master's `CHECK_REVOKE_TOKEN` (a token from before the user's last password
+/// change is blacklisted, so it cannot be retried, and refused).
+pub async fn load_for_renewal(
+    state: &AppState,
+    raw: &str,
+    class: TokenClass,
+    now: f64,
+) -> Result<Loaded, AuthError> {
+    let loaded = load(state, raw, class, now, true).await?;
+    if let Some(user) = &loaded.user
+        && password_changed(state, &loaded.payload, user)
+    {
+        blacklist_token(state, &loaded.payload, now).await?;
+        return Err(password_changed_error(state));
+    }
+    Ok(loaded)
 }
 
 /// The outstanding row simplejwt would create for a token it blacklists or issues.

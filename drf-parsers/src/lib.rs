@@ -58,4 +58,17 @@ pub mod fuzzing {
             }
         }
     }
+
+    /// [`fuzz_body`] with `media_type` under each charset the parsers know
+    /// (the JSON and form targets).
+    pub fn fuzz_charsets(data: &[u8], media_type: &str) {
+        let with = |charset: &str| format!("{media_type}; charset={charset}");
+        let variants = [
+            media_type.to_owned(),
+            with("latin-1"),
+            with("ascii"),
+            with("utf-8-sig"),
+        ];
+        fuzz_body(data, &variants.each_ref().map(|c| Some(c.as_str())));
+    }
 }

@@ -1,19 +1,3 @@
-use clap::Parser;
-use std::process::ExitCode;
-
-use protected_service::cli::Cli;
-use shared::Settings;
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = Settings::load(cli.config.as_deref())
-        .map_err(|e| e.to_string())
-        .and_then(|settings| protected_service::commands::run(cli.command, settings));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    protected_service::cli::main()
 }

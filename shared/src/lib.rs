@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod errors;
 pub mod metrics;
 pub mod middleware;

@@ -19,9 +19,8 @@ pub async fn blacklist(
     field: TokenField<Refresh>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = field.value;
     let now = tokens::now();
-    let loaded = load(&state, &raw, TokenClass::Refresh, now, false).await?;
+    let loaded = load(&state, &field.value, TokenClass::Refresh, now, false).await?;
     if !lifecycle::blacklist_token(&state, &loaded.payload, now).await? {
         // a concurrent call won: one logout succeeds, as a sequential retry would see
         return Err(state

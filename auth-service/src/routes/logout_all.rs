@@ -35,8 +35,8 @@ pub async fn logout_all(
 
 /// DRF order: authenticate first, then the method (401 before 405).
 pub fn resource() -> impl actix_web::dev::HttpServiceFactory {
-    web::resource(super::LOGOUT_ALL)
-        .name(super::LOGOUT_ALL)
+    web::resource(super::table::LOGOUT_ALL)
+        .name(super::table::LOGOUT_ALL)
         .wrap(shared::views::drf_headers("POST, OPTIONS"))
         .route(web::post().to(logout_all))
         .default_service(web::to(other_method))

@@ -6,69 +6,14 @@ mod obtain;
 mod openapi;
 mod refresh;
 mod sliding;
+mod table;
 mod verify;
 mod view;
 
 use actix_web::web;
 
-use view::TokenView;
-
-/// simplejwt's views at the URLs of its documentation (sliding ones beside them).
-pub const OBTAIN_PAIR: TokenView = TokenView {
-    path: "/api/token/",
-    name: "Token Obtain Pair",
-    description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
-    fields: &[("username", "Username"), ("password", "Password")],
-    read_only: &[],
-    returns: &["refresh", "access"],
-};
-
-pub const REFRESH: TokenView = TokenView {
-    path: "/api/token/refresh/",
-    name: "Token Refresh",
-    description: "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.",
-    fields: &[("refresh", "Refresh")],
-    read_only: &[("access", "Access")],
-    returns: &["access", "refresh?"],
-};
-
-pub const VERIFY: TokenView = TokenView {
-    path: "/api/token/verify/",
-    name: "Token Verify",
-    description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
-    fields: &[("token", "Token")],
-    read_only: &[],
-    returns: &[],
-};
-
-pub const BLACKLIST: TokenView = TokenView {
-    path: "/api/token/blacklist/",
-    name: "Token Blacklist",
-    description: "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
-    fields: &[("refresh", "Refresh")],
-    read_only: &[],
-    returns: &[],
-};
-
-pub const OBTAIN_SLIDING: TokenView = TokenView {
-    path: "/api/token/sliding/",
-    name: "Token Obtain Sliding",
-    description: "Takes a set of user credentials and returns a sliding JSON web token to\nprove the authentication of those credentials.",
-    fields: &[("username", "Username"), ("password", "Password")],
-    read_only: &[],
-    returns: &["token"],
-};
-
-pub const REFRESH_SLIDING: TokenView = TokenView {
-    path: "/api/token/sliding/refresh/",
-    name: "Token Refresh Sliding",
-    description: "Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken's refresh period has not expired.",
-    fields: &[("token", "Token")],
-    read_only: &[],
-    returns: &["token"],
-};
-
-pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
+pub use table::SLASHED_PATHS;
+use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
 
 /// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
 pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
@@ -83,30 +28,8 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
         cfg.service(logout_all::resource());
     }
     cfg.service(
-        web::resource(openapi::PATH)
-            .name(openapi::PATH)
+        web::resource(SCHEMA)
+            .name(SCHEMA)
             .route(web::get().to(openapi::schema)),
     );
 }
-
-/// Every token view, for the OpenAPI document.
-pub const TOKEN_VIEWS: [&TokenView; 6] = [
-    &OBTAIN_PAIR,
-    &REFRESH,
-    &VERIFY,
-    &BLACKLIST,
-    &OBTAIN_SLIDING,
-    &REFRESH_SLIDING,
-];
-
-/// Paths that exist with a trailing slash, for Django's APPEND_SLASH redirect.
-pub const SLASHED_PATHS: &[&str] = &[
-    OBTAIN_PAIR.path,
-    REFRESH.path,
-    VERIFY.path,
-    BLACKLIST.path,
-    OBTAIN_SLIDING.path,
-    REFRESH_SLIDING.path,
-    LOGOUT_ALL,
-    openapi::PATH,
-];

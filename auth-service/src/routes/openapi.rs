@@ -6,11 +6,9 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use shared::errors::json_response;
 
+use super::table::{LOGOUT_ALL, SCHEMA as PATH, TOKEN_VIEWS};
 use super::view::TokenView;
-use super::{LOGOUT_ALL, TOKEN_VIEWS};
 use crate::state::AppState;
-
-pub const PATH: &str = "/api/schema/";
 
 pub async fn schema(state: web::Data<AppState>) -> HttpResponse {
     json_response(

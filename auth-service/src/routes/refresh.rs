@@ -10,25 +10,17 @@ use shared::tokens;
 
 use super::view::{Refresh, TokenField};
 use crate::error::AuthError;
-use crate::lifecycle::{self, load};
+use crate::lifecycle;
 use crate::state::AppState;
-use crate::token_user::{password_changed, password_changed_error};
 
 pub async fn refresh(
     field: TokenField<Refresh>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = field.value;
     let now = tokens::now();
-    let loaded = load(&state, &raw, TokenClass::Refresh, now, true).await?;
+    let loaded =
+        lifecycle::load_for_renewal(&state, &field.value, TokenClass::Refresh, now).await?;
     let mut refresh = loaded.payload;
-    if let Some(user) = &loaded.user
-        && password_changed(&state, &refresh, user)
-    {
-        // master blacklists the token so that it cannot be retried
-        lifecycle::blacklist_token(&state, &refresh, now).await?;
-        return Err(password_changed_error(&state));
-    }
 
     let backend = &state.tokens;
     let mut body = Map::new();

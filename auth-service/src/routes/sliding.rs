@@ -12,24 +12,17 @@ use shared::tokens;
 
 use super::view::{Token, TokenField};
 use crate::error::AuthError;
-use crate::lifecycle::{self, load};
+use crate::lifecycle;
 use crate::state::AppState;
-use crate::token_user::{password_changed, password_changed_error};
 
 pub async fn refresh_sliding(
     field: TokenField<Token>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = field.value;
     let now = tokens::now();
-    let loaded = load(&state, &raw, TokenClass::Sliding, now, true).await?;
+    let loaded =
+        lifecycle::load_for_renewal(&state, &field.value, TokenClass::Sliding, now).await?;
     let mut token = loaded.payload;
-    if let Some(user) = &loaded.user
-        && password_changed(&state, &token, user)
-    {
-        lifecycle::blacklist_token(&state, &token, now).await?;
-        return Err(password_changed_error(&state));
-    }
     let jwt = state.tokens.settings();
     state
         .tokens

@@ -23,11 +23,10 @@ pub async fn verify(
     field: TokenField<Token>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AuthError> {
-    let raw = field.value;
     let now = tokens::now();
     let payload = state
         .tokens
-        .validate(raw.as_bytes(), TokenClass::Untyped, now)
+        .validate(field.value.as_bytes(), TokenClass::Untyped, now)
         .map_err(|e| state.challenge(ApiError::token_not_valid(e.message())))?;
     if !uses_revocation(&state) {
         return Ok(json_response(StatusCode::OK, &json!({})));

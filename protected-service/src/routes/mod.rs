@@ -1,31 +1,20 @@
 //! The route table of the protected service.
 
 mod openapi;
+mod table;
 
 use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
 use shared::TokenUser;
 use shared::views::{drf_headers, method_not_allowed, options_metadata};
-
-/// A view of the route table: its path, and its name in OPTIONS metadata and
-/// the OpenAPI document.
-pub struct View {
-    pub path: &'static str,
-    pub name: &'static str,
-}
-
-/// The tutorial's view.
-pub const PROTECTED: View = View {
-    path: "/protected/",
-    name: "Protected",
-};
+use table::{PROTECTED, SCHEMA};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
         .service(
-            web::resource(openapi::PATH)
-                .name(openapi::PATH)
+            web::resource(SCHEMA)
+                .name(SCHEMA)
                 .route(web::get().to(openapi::schema)),
         )
         .service(

@@ -6,9 +6,7 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 use shared::errors::json_response;
 
-use super::PROTECTED;
-
-pub const PATH: &str = "/api/schema/";
+use super::table::{PROTECTED, SCHEMA as PATH};
 
 pub async fn schema() -> HttpResponse {
     json_response(StatusCode::OK, &document())
