@@ -110,6 +110,19 @@ fn head_start(trial: usize) -> Duration {
     Duration::from_millis((trial % 10) as u64)
 }
 
+/// Waits until the clients have rotated at least once since `before` (the count when the
+/// trial began), so that on a loaded machine too every trial races a rotating chain.
+async fn rotating_since(rotations: &AtomicUsize, before: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while rotations.load(Ordering::SeqCst) == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no rotation within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 /// 30 trials with one rotating chain, then 30 with four: after logout-all answers, the
 /// next refresh of every chain's last token is refused. Before the fix 28 of 30 (115 of
 /// 120) chains survived.
@@ -126,11 +139,13 @@ async fn logout_all_cannot_be_outrun_by_rotation(ctx: Arc<Ctx>) {
             let stop = Arc::new(AtomicBool::new(false));
             let mut chains = Vec::new();
             let mut access = String::new();
+            let before = rotations.load(Ordering::SeqCst);
             for _ in 0..chains_per_trial {
                 let (refresh, a) = app.obtain(&name, "contrasenasegura").await;
                 access = a;
                 chains.push(rotate_until(&app, refresh, stop.clone(), rotations.clone()));
             }
+            rotating_since(&rotations, before).await;
             tokio::time::sleep(head_start(trial)).await;
             logout_all(&app, &access).await.assert(200, "{}");
             stop.store(true, Ordering::SeqCst);
@@ -170,12 +185,14 @@ async fn family_revocation_cannot_be_outrun_by_rotation(ctx: Arc<Ctx>) {
         let answer = app.post_form(REFRESH, &[("refresh", &stolen)]).await;
         assert_eq!(answer.status, 200, "{}", answer.text);
         let stop = Arc::new(AtomicBool::new(false));
+        let before = rotations.load(Ordering::SeqCst);
         let chain = rotate_until(
             &app,
             answer.field("refresh"),
             stop.clone(),
             rotations.clone(),
         );
+        rotating_since(&rotations, before).await;
         tokio::time::sleep(head_start(trial) + Duration::from_millis(2)).await;
         // the thief replays the spent token: refused, and the family is revoked
         app.post_form(REFRESH, &[("refresh", &stolen)])
