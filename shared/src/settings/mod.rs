@@ -20,6 +20,7 @@
 //! service's setting elsewhere unless it looks like a typo of one of ours.
 
 pub mod catalogue;
+mod files;
 mod keys;
 mod load;
 mod secret;
