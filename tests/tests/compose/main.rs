@@ -14,6 +14,7 @@
 
 mod checks;
 mod drift;
+mod secrets;
 mod services;
 
 use std::collections::{BTreeMap, BTreeSet};
