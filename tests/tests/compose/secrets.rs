@@ -7,47 +7,20 @@
 use serde_norway::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use auth_service::AuthSettings;
 
 use crate::services::{Service, scalar, services};
-use crate::{DUMMY_SECRET, compose_or_skip, deploy_vars, read, repo};
+use crate::{DUMMY_SECRET, compose_config_of, compose_or_skip, deploy_vars, read, repo};
 
 const OVERRIDE: &str = "docker-compose.secrets.yml";
 /// The value the header tells the user to give SECRET_KEY and POSTGRES_PASSWORD.
 const PLACEHOLDER: &str = "unused-with-secrets-file";
 const MOUNTS: &str = "/run/secrets/";
 
-/// `docker-compose -f docker-compose.yml -f docker-compose.secrets.yml config`, with exactly
-/// `vars` in its environment (as `compose_config`, for the pair).
+/// `docker-compose config` of the base file and the override.
 fn config_pair(vars: &BTreeMap<String, String>) -> Result<Value, String> {
-    let dir = std::env::temp_dir().join(format!("tp-compose-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let env_file = dir.join("empty.env");
-    std::fs::write(&env_file, "").expect("empty env file");
-    let mut command = Command::new("docker-compose");
-    command
-        .arg("--env-file")
-        .arg(&env_file)
-        .arg("--project-directory")
-        .arg(repo())
-        .args(["-f", "docker-compose.yml", "-f", OVERRIDE])
-        .arg("config")
-        .current_dir(repo())
-        .env_clear()
-        .envs(vars)
-        .env("HOME", &dir);
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    let output = command.output().expect("run docker-compose");
-    let _ = std::fs::remove_dir_all(&dir);
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    Ok(serde_norway::from_str(&text).expect("docker-compose config prints YAML"))
+    compose_config_of(&["docker-compose.yml", OVERRIDE], vars)
 }
 
 /// .env.example's values with the two required secrets set to the header's placeholder.
