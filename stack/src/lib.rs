@@ -59,7 +59,8 @@ impl Stack {
         let key_path = demo::key_path(database_url.as_deref())?;
         let mut env = env.clone();
         let mut key_file = None;
-        if env_value("SECRET_KEY").is_none() {
+        // A SECRET_KEY_FILE is the key too: generating one beside it would be refused as both.
+        if env_value("SECRET_KEY").is_none() && env_value("SECRET_KEY_FILE").is_none() {
             let path = key_path;
             env.push(("SECRET_KEY".into(), signing_key::load_or_create(&path)?));
             key_file = Some(path);

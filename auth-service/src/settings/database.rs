@@ -35,7 +35,7 @@ impl DatabaseSettings {
 
 impl Section for DatabaseSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::new(
+        Setting::with_file(
             TOP,
             "DATABASE_URL",
             "`./db.sqlite3`",

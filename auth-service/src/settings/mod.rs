@@ -121,6 +121,15 @@ impl Extension for Sections {
             .chain(catalogue::names::<ThrottleSettings>(table))
             .collect()
     }
+
+    fn file_variables() -> Vec<String> {
+        catalogue::file_variables::<DatabaseSettings>()
+            .chain(catalogue::file_variables::<HashingSettings>())
+            .chain(catalogue::file_variables::<RequestSettings>())
+            .chain(catalogue::file_variables::<RevocationSettings>())
+            .chain(catalogue::file_variables::<ThrottleSettings>())
+            .collect()
+    }
 }
 
 // In their own file, with the check of README.md's table against the catalogues.

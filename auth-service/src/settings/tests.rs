@@ -365,3 +365,89 @@ fn our_names_are_no_typos_of_the_shared_ones() {
         );
     }
 }
+
+/// Every variable either service also reads from `NAME_FILE`.
+fn file_variables() -> Vec<String> {
+    use shared::settings::catalogue::file_variables;
+    let mut all: Vec<String> = file_variables::<KeySettings>()
+        .chain(file_variables::<JwtSettings>())
+        .chain(file_variables::<ServerSettings>())
+        .chain(file_variables::<LogSettings>())
+        .chain(Sections::file_variables())
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn database_url_accepts_a_file() {
+    let dir = std::env::temp_dir().join(format!("tp-db-url-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("database_url");
+    std::fs::write(&path, "postgres://app:pa55word@db/app\r\n").unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    let loaded = AuthSettings::from_sources(
+        None,
+        pairs(&[("SECRET_KEY", "k"), ("DATABASE_URL_FILE", &path)]),
+    );
+    let conflict = env(&[
+        ("DATABASE_URL", "postgres://app:pa55word@db/app"),
+        ("DATABASE_URL_FILE", &path),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let loaded = loaded.unwrap();
+    let url = loaded.database.url.as_ref().unwrap();
+    assert_eq!(url.expose(), "postgres://app:pa55word@db/app");
+    assert!(loaded.is_explicit("DATABASE_URL"));
+    let message = error(conflict);
+    assert_eq!(
+        message,
+        "DATABASE_URL and DATABASE_URL_FILE are both set: set only one"
+    );
+    assert!(!format!("{loaded:?}").contains("pa55word"));
+
+    let message = error(env(&[("DATABASE_URL_FILE", "/nonexistent/database_url")]));
+    assert!(
+        message.starts_with("DATABASE_URL_FILE: cannot read /nonexistent/database_url: "),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_secrets_accept_a_file() {
+    assert_eq!(
+        file_variables(),
+        [
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "SIMPLE_JWT__SIGNING_KEY",
+            "SIMPLE_JWT__VERIFYING_KEY"
+        ]
+    );
+}
+
+/// README.md's "Secrets from files" paragraph names exactly the `NAME_FILE` variables the
+/// catalogues mark.
+#[test]
+fn readme_names_every_file_variable() {
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+    let paragraph = readme
+        .split("**Secrets from files.**")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("README.md has a **Secrets from files.** paragraph");
+    let mut named: Vec<String> = paragraph
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|code| code.strip_suffix("_FILE"))
+        // `NAME_FILE` is the rule, `POSTGRES_PASSWORD_FILE` the postgres image's.
+        .filter(|name| !name.is_empty() && !name.contains(' '))
+        .filter(|name| !["NAME", "POSTGRES_PASSWORD"].contains(name))
+        .map(str::to_owned)
+        .collect();
+    named.sort();
+    named.dedup();
+    assert_eq!(named, file_variables());
+}

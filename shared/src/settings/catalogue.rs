@@ -33,6 +33,11 @@ pub struct Setting<S> {
     pub doc: &'static str,
     /// Parses the value into the section; the error names no setting (the loader does).
     pub apply: fn(&mut S, &RawValue) -> Parsed<()>,
+    /// Also read from the file `NAME_FILE` names (env only), as the official database images
+    /// do: the secrets, so that they can be Docker or Kubernetes secrets, and the verifying key,
+    /// which is not secret but is kept in a file like them. Marked here, on the entry, so the
+    /// loader's list of `_FILE` variables is this catalogue's.
+    pub from_file: bool,
 }
 
 impl<S> Setting<S> {
@@ -50,7 +55,21 @@ impl<S> Setting<S> {
             default,
             doc,
             apply,
+            from_file: false,
         }
+    }
+
+    /// `new` for a setting that also accepts `NAME_FILE` (see `from_file`).
+    pub const fn with_file(
+        table: Option<&'static str>,
+        name: &'static str,
+        default: &'static str,
+        doc: &'static str,
+        apply: fn(&mut S, &RawValue) -> Parsed<()>,
+    ) -> Self {
+        let mut setting = Self::new(table, name, default, doc, apply);
+        setting.from_file = true;
+        setting
     }
 
     /// The environment variable, as the README names the setting: `TOKENPAIR__WORKERS`.
@@ -112,6 +131,14 @@ pub fn names<S: Section>(table: Option<&str>) -> impl Iterator<Item = &'static s
         .map(|setting| setting.name)
 }
 
+/// The variables of a section's settings that also accept `NAME_FILE` (`SECRET_KEY`, ...).
+pub fn file_variables<S: Section>() -> impl Iterator<Item = String> {
+    S::SETTINGS
+        .iter()
+        .filter(|setting| setting.from_file)
+        .map(Setting::variable)
+}
+
 /// Stores a parsed value: the one line each catalogue entry's parser ends with.
 pub fn set<T>(field: &mut T, parsed: Parsed<T>) -> Parsed<()> {
     *field = parsed?;
@@ -134,6 +161,10 @@ pub trait Extension: Default {
 
     /// Its `TOKENPAIR` names, for "did you mean" hints.
     fn names() -> Vec<&'static str>;
+
+    /// Its settings' variables that also accept `NAME_FILE` (`file_variables` of each of its
+    /// sections). No default: a service with a secret of its own must not forget it.
+    fn file_variables() -> Vec<String>;
 }
 
 /// A service with no settings of its own: every unknown name belongs to another service.
@@ -145,6 +176,10 @@ impl Extension for () {
     }
 
     fn names() -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    fn file_variables() -> Vec<String> {
         Vec::new()
     }
 }

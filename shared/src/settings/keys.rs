@@ -28,7 +28,7 @@ pub struct KeySettings {
 
 impl Section for KeySettings {
     const SETTINGS: &'static [Setting<Self>] = &[
-        Setting::new(
+        Setting::with_file(
             TOP,
             "SECRET_KEY",
             "—",

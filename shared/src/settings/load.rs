@@ -4,6 +4,7 @@
 use super::catalogue::{
     self, Applied, Extension, JWT_TABLE, OUR_TABLE, OURS, RawValue, SIMPLE_JWT, did_you_mean,
 };
+use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
 use super::{JwtSettings, values};
 use super::{KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
@@ -67,6 +68,7 @@ impl Settings {
             check_file_layout(&table, name)?;
             layers = layers.add_source(Layer(table));
         }
+        let env = read_secret_files(env, &Sections::<X>::file_variables())?;
         let merged = layers
             .add_source(Layer(env_layer(env)))
             .build()
@@ -204,6 +206,22 @@ impl<X: Extension> Sections<X> {
             .chain(X::names())
             .collect()
     }
+
+    /// The variables that also accept `NAME_FILE`, from every section's catalogue.
+    fn file_variables() -> Vec<String> {
+        catalogue::file_variables::<KeySettings>()
+            .chain(catalogue::file_variables::<JwtSettings>())
+            .chain(catalogue::file_variables::<ServerSettings>())
+            .chain(catalogue::file_variables::<LogSettings>())
+            .chain(X::file_variables())
+            .collect()
+    }
+}
+
+/// The variables protected-service (no extension) reads from `NAME_FILE`.
+#[cfg(test)]
+pub(super) fn shared_file_variables() -> Vec<String> {
+    Sections::<()>::file_variables()
 }
 
 /// An already collected layer for the `config` builder, which then does the deep merge (a file
@@ -224,13 +242,13 @@ impl Source for Layer {
 /// The environment as a layer. config's own `Environment` source lowercases every variable
 /// name while TOML keys keep their case, so `SIMPLE_JWT__LEEWAY` would never meet
 /// `[SIMPLE_JWT] LEEWAY` in the merge. This keeps names exactly as written (as Django does) and
-/// makes each value's origin its variable, which is how errors name env settings; file values
-/// have no origin (`File::from_str`).
-fn env_layer(env: impl IntoIterator<Item = (String, String)>) -> Map<String, Value> {
+/// makes each value's origin its variable (or `NAME_FILE (path)`), which is how errors name env
+/// settings; file values have no origin (`File::from_str`).
+fn env_layer(env: Vec<EnvValue>) -> Map<String, Value> {
     let mut root = Map::new();
     let mut tables: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    for (var, raw) in env {
-        let value = Value::new(Some(&var), ValueKind::String(raw));
+    for EnvValue { var, value, origin } in env {
+        let value = Value::new(Some(&origin), ValueKind::String(value));
         match env_key(&var) {
             Some((None, _)) => {
                 root.insert(var, value);
@@ -263,8 +281,15 @@ fn env_key(var: &str) -> Option<(Option<&'static str>, &str)> {
 
 fn process_env() -> Result<Vec<(String, String)>, SettingsError> {
     let mut env = Vec::new();
+    // `DATABASE_URL_FILE` too: which `NAME_FILE` are read is decided with the catalogues.
+    let read = |var: &&str| {
+        env_key(var).is_some()
+            || var
+                .strip_suffix(FILE_SUFFIX)
+                .is_some_and(|v| env_key(v).is_some())
+    };
     for (var, value) in std::env::vars_os() {
-        let Some(var) = var.to_str().filter(|var| env_key(var).is_some()) else {
+        let Some(var) = var.to_str().filter(read) else {
             continue;
         };
         let value = value

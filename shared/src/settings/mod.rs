@@ -13,6 +13,9 @@
 //! PBKDF2_ITERATIONS = 1500000
 //! ```
 //!
+//! The secret settings (and the verifying key) also accept `NAME_FILE` in the environment, the
+//! value then being the file's content (`files.rs`).
+//!
 //! Names are case-sensitive everywhere, as they are in Django. The value syntax is in
 //! `values.rs`, each setting's name, default, parser and description in its section's catalogue
 //! (`catalogue.rs`). Unknown `SIMPLE_JWT` names only warn (simplejwt ignores them); an unknown
@@ -20,6 +23,7 @@
 //! service's setting elsewhere unless it looks like a typo of one of ours.
 
 pub mod catalogue;
+mod files;
 mod keys;
 mod load;
 mod secret;

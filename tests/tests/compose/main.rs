@@ -14,6 +14,7 @@
 
 mod checks;
 mod drift;
+mod secrets;
 mod services;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,6 +148,11 @@ fn compose_or_skip(test: &str) -> bool {
 /// `docker-compose config` with exactly `vars` in its environment (a developer's .env
 /// and shell left out): the deployment as compose will run it, or compose's refusal.
 fn compose_config(vars: &BTreeMap<String, String>) -> Result<Value, String> {
+    compose_config_of(&["docker-compose.yml"], vars)
+}
+
+/// `compose_config` of `files` merged in order (an override after the base file).
+fn compose_config_of(files: &[&str], vars: &BTreeMap<String, String>) -> Result<Value, String> {
     let dir = std::env::temp_dir().join(format!("tp-compose-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let env_file = dir.join("empty.env");
@@ -156,9 +162,11 @@ fn compose_config(vars: &BTreeMap<String, String>) -> Result<Value, String> {
         .arg("--env-file")
         .arg(&env_file)
         .arg("--project-directory")
-        .arg(repo())
-        .arg("-f")
-        .arg(repo().join("docker-compose.yml"))
+        .arg(repo());
+    for file in files {
+        command.arg("-f").arg(repo().join(file));
+    }
+    command
         .arg("config")
         .env_clear()
         .envs(vars)

@@ -15,6 +15,7 @@ mod protected;
 mod refresh;
 mod revocation;
 mod robustness;
+mod secrets_files;
 mod stack;
 mod throttle;
 mod tutorial;
@@ -38,5 +39,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(outage::tests());
     tests.extend(attacks::tests());
     tests.extend(catalogue::tests());
+    tests.extend(secrets_files::tests());
     tests::harness::main(tests)
 }

@@ -114,7 +114,7 @@ impl Section for JwtSettings {
             |s, raw| set(&mut s.algorithm, algorithm(raw)),
         ),
         // Unset means "default to SECRET_KEY", resolved in `finish`.
-        Setting::new(
+        Setting::with_file(
             SIMPLE_JWT,
             "SIGNING_KEY",
             "`SECRET_KEY`",
@@ -125,7 +125,7 @@ impl Section for JwtSettings {
                 Ok(())
             },
         ),
-        Setting::new(
+        Setting::with_file(
             SIMPLE_JWT,
             "VERIFYING_KEY",
             "none",
