@@ -10,7 +10,7 @@ use shared::tokens::TokenBackend;
 use shared::{ApiError, Authenticator};
 
 use crate::db::users::UserIdField;
-use crate::db::{DatabaseTarget, Db, PoolSettings};
+use crate::db::{DatabaseTarget, Db, DbWait, PoolSettings};
 use crate::error::AuthError;
 use crate::hash_pool::HashPool;
 use crate::hashers::HasherConfig;
@@ -73,7 +73,8 @@ impl AppState {
 
     pub fn new(settings: AuthSettings) -> Result<Self, StartupError> {
         let (tokens, hasher, user_id_field, target) = Self::checked_parts(&settings)?;
-        let db = Db::open(&target, PoolSettings::from_settings(&settings.database))
+        let pool = PoolSettings::from_settings(&settings.database);
+        let db = Db::open(&target, pool, &DbWait::from_settings(&settings.database))
             .map_err(|e| StartupError(format!("DATABASE_URL: {e}")))?;
         let metrics = Metrics::new("auth-service").map_err(|e| StartupError(e.to_string()))?;
         let logins = IntCounterVec::new(

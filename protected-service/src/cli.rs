@@ -26,6 +26,16 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8001", value_name = "HOST:PORT")]
         bind: String,
     },
+    /// GET a URL (the readiness probe by default) and exit 0 on a 2xx answer, 1
+    /// otherwise with the reason on stderr: the container healthcheck, without curl.
+    Healthcheck {
+        #[arg(
+            long,
+            default_value = "http://127.0.0.1:8001/readyz",
+            value_name = "URL"
+        )]
+        url: String,
+    },
     /// Validate the settings and keys; exit non-zero with the problem.
     Check,
 }
@@ -33,6 +43,10 @@ pub enum Command {
 /// The `protected-service` binary: parse the command line, load the settings, run the command.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // No settings needed to probe: a broken configuration must not read as "unhealthy".
+    if let Command::Healthcheck { url } = &cli.command {
+        return shared::cli::exit_status(shared::probe::healthcheck(url));
+    }
     let settings = shared::Settings::load(cli.config.as_deref()).map_err(|e| e.to_string());
     shared::cli::exit_status(settings.and_then(|s| crate::commands::run(cli.command, s)))
 }

@@ -1,4 +1,4 @@
-//! `serve` and `check`.
+//! `serve`, `check` and `healthcheck`.
 
 use shared::Settings;
 
@@ -9,6 +9,7 @@ pub fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Serve { bind } => serve(settings, &bind),
         Command::Check => check(&settings),
+        Command::Healthcheck { url } => shared::probe::healthcheck(&url),
     }
 }
 

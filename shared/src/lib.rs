@@ -10,6 +10,7 @@ pub mod errors;
 pub mod metrics;
 pub mod middleware;
 pub mod negotiation;
+pub mod probe;
 pub mod pystr;
 pub mod server;
 pub mod settings;

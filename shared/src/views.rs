@@ -75,6 +75,17 @@ pub fn health(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The readiness probe of both services: unlike `/healthz` (the process is alive),
+/// it says whether the service can do its work now (compose, Kubernetes).
+pub const READY_PATH: &str = "/readyz";
+
+/// `GET /readyz` → 200 `{"status":"ready"}`.
+pub fn ready() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(r#"{"status":"ready"}"#)
+}
+
 /// `json.dumps(value, indent=n, separators=(",", ": "), ensure_ascii=False)`.
 pub fn render_indented(value: &Value, indent: usize) -> String {
     let spaces = vec![b' '; indent];

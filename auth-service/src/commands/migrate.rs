@@ -1,10 +1,13 @@
 use crate::settings::AuthSettings;
 
-use crate::db::{DatabaseTarget, migrations};
+use crate::db::{DatabaseTarget, DbWait, connect_waiting, migrations};
 
 pub fn migrate(settings: &AuthSettings) -> Result<(), String> {
     let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))?;
-    let mut conn = target.connect().map_err(|e| format!("DATABASE_URL: {e}"))?;
+    // The wait's log lines go to stderr in the configured format (JSON in compose).
+    shared::telemetry::init(settings.log.format, &settings.log.level);
+    let wait = DbWait::from_settings(&settings.database);
+    let mut conn = connect_waiting(&target, &wait).map_err(|e| format!("DATABASE_URL: {e}"))?;
     let applied = migrations::run(&mut conn)?;
     if applied.is_empty() {
         println!("No migrations to apply.");

@@ -20,6 +20,7 @@ pub fn run(command: Command, settings: AuthSettings) -> Result<(), String> {
         Command::Changepassword { username } => users::change_password(&settings, username),
         Command::Flushexpiredtokens => flush::flush_expired_tokens(&settings),
         Command::Check => check::check(&settings),
+        Command::Healthcheck { url } => shared::probe::healthcheck(&url),
     }
 }
 

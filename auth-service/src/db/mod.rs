@@ -13,6 +13,7 @@ mod sqlite_file;
 mod target;
 mod transaction;
 pub mod users;
+mod wait;
 
 use diesel::{PgConnection, SqliteConnection};
 
@@ -20,6 +21,7 @@ pub use error::DbError;
 pub use pool::{Db, PoolSettings};
 pub use target::{DEFAULT_SQLITE_FILE, DatabaseTarget, Engine};
 pub use transaction::write_transaction;
+pub use wait::{DbWait, connect_waiting};
 
 /// A connection to whichever database `DATABASE_URL` names.
 #[derive(diesel::MultiConnection)]

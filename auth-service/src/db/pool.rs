@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::error::{ConnectError, DbError};
 use super::health::{Health, PROBE_INTERVAL};
+use super::wait::{DbWait, connect_waiting};
 use super::{DatabaseTarget, DbConnection, migrations};
 
 pub type DbPool = Pool<Manager>;
@@ -118,9 +119,15 @@ impl Shared {
 impl Db {
     /// The pool and its prober. One connection is opened first, directly, so that a
     /// wrong URL or an unmigrated database fails at start-up with the database's
-    /// own explanation, not at the first login.
-    pub fn open(target: &DatabaseTarget, settings: PoolSettings) -> Result<Self, DbError> {
-        migrations::require_current(&mut target.connect()?).map_err(DbError::Unavailable)?;
+    /// own explanation, not at the first login. That first connection waits for a
+    /// database still starting (`wait`).
+    pub fn open(
+        target: &DatabaseTarget,
+        settings: PoolSettings,
+        wait: &DbWait,
+    ) -> Result<Self, DbError> {
+        migrations::require_current(&mut connect_waiting(target, wait)?)
+            .map_err(DbError::Unavailable)?;
         let health = Arc::new(Health::default());
         let target = target.with_client_timeouts();
         let manager = Manager {

@@ -4,6 +4,7 @@ mod blacklist;
 mod logout_all;
 mod obtain;
 mod openapi;
+mod ready;
 mod refresh;
 mod sliding;
 mod table;
@@ -11,6 +12,7 @@ mod verify;
 mod view;
 
 use actix_web::web;
+use shared::views::READY_PATH;
 
 pub use table::SLASHED_PATHS;
 use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
@@ -18,6 +20,11 @@ use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SC
 /// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
 pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
     cfg.configure(shared::views::health)
+        .service(
+            web::resource(READY_PATH)
+                .name(READY_PATH)
+                .route(web::get().to(ready::ready)),
+        )
         .service(OBTAIN_PAIR.resource(web::post().to(obtain::obtain_pair)))
         .service(REFRESH.resource(web::post().to(refresh::refresh)))
         .service(VERIFY.resource(web::post().to(verify::verify)))

@@ -82,6 +82,10 @@ pub fn document(blacklist: bool) -> Value {
     }
     paths.insert("/healthz".into(), json!({"get": {"summary": "Health",
         "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": strings(&["status"])}}}}}}));
+    paths.insert(shared::views::READY_PATH.into(), json!({"get": {"summary": "Readiness",
+        "description": "Ready when the database answers within DB_POOL_TIMEOUT and is migrated to this build.",
+        "responses": {"200": {"description": "Ready", "content": {"application/json": {"schema": strings(&["status"])}}},
+            "503": error("Not ready, and why", "Detail")}}}));
     paths.insert(shared::metrics::PATH.into(), json!({"get": {"summary": "Prometheus metrics",
         "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {}}}}}}));
     paths.insert(PATH.into(), json!({"get": {"summary": "This document",

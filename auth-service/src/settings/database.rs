@@ -13,6 +13,9 @@ pub struct DatabaseSettings {
     pub pool_timeout: Duration,
     /// Longest a database statement may run (or wait for a lock) before the request gets 503.
     pub statement_timeout: Duration,
+    /// How long `migrate` and `serve` retry a database that refuses or does not
+    /// answer connections yet (zero: fail at the first attempt).
+    pub wait: Duration,
 }
 
 impl Default for DatabaseSettings {
@@ -22,6 +25,7 @@ impl Default for DatabaseSettings {
             pool_size: 10,
             pool_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
+            wait: Duration::from_secs(30),
         }
     }
 }
@@ -62,6 +66,13 @@ impl Section for DatabaseSettings {
             "5s",
             "longest a query may run or wait for a lock; then the request gets 503",
             |s, raw| set(&mut s.statement_timeout, values::positive_duration(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "DB_WAIT",
+            "30s",
+            "how long `migrate` and `serve` retry a database that cannot be reached yet (0: no wait)",
+            |s, raw| set(&mut s.wait, values::duration(raw)),
         ),
     ];
 }

@@ -7,11 +7,17 @@ use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
 use shared::TokenUser;
-use shared::views::{drf_headers, method_not_allowed, options_metadata};
+use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadata};
 use table::{PROTECTED, SCHEMA};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
+        // Ready as soon as it serves: its keys are decoded before the server starts.
+        .service(
+            web::resource(READY_PATH)
+                .name(READY_PATH)
+                .route(web::get().to(|| async { shared::views::ready() })),
+        )
         .service(
             web::resource(SCHEMA)
                 .name(SCHEMA)

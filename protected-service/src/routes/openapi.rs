@@ -36,6 +36,10 @@ pub fn document() -> Value {
         json!({"get": {"summary": "Health", "responses": {"200": {"description": "Up"}}}}),
     );
     paths.insert(
+        shared::views::READY_PATH.into(),
+        json!({"get": {"summary": "Readiness", "responses": {"200": {"description": "Ready: the keys are loaded"}}}}),
+    );
+    paths.insert(
         shared::metrics::PATH.into(),
         json!({"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format"}}}}),
     );

@@ -201,7 +201,8 @@ pub fn load_settings(service: &Service) -> Result<AuthSettings, String> {
 }
 
 /// `--bind 0.0.0.0:PORT`, that port published on the same host port, and a healthcheck that
-/// curls /healthz on it.
+/// runs the service's own binary's `healthcheck` verb on /readyz at that port (the image has
+/// no curl).
 fn check_server(service: &Service, bind: &str, expected: u16) -> Result<(), String> {
     let addr: SocketAddr = bind
         .parse()
@@ -223,30 +224,51 @@ fn check_server(service: &Service, bind: &str, expected: u16) -> Result<(), Stri
         }
     }
     let health = service.health.as_ref().ok_or("no healthcheck")?;
-    if health.first().map(String::as_str) != Some("curl")
-        || !health
-            .iter()
-            .any(|a| a == "-f" || a.starts_with("-f") || a == "--fail")
-    {
-        return Err(format!(
-            "healthcheck {health:?}: expected curl -f on {HEALTH_PATH}"
-        ));
-    }
-    let url = health
-        .iter()
-        .find(|a| a.starts_with("http://"))
-        .ok_or_else(|| format!("healthcheck {health:?} has no http:// URL"))?;
+    let url = healthcheck_url(service, health)?;
     let expected_url = [
         format!("http://127.0.0.1:{expected}{HEALTH_PATH}"),
         format!("http://localhost:{expected}{HEALTH_PATH}"),
     ];
-    if !expected_url.contains(url) {
+    if !expected_url.contains(&url) {
         return Err(format!(
             "healthcheck URL {url}: expected {}",
             expected_url[0]
         ));
     }
     Ok(())
+}
+
+/// The URL of a healthcheck that is `BINARY healthcheck [--url URL]`, parsed with the
+/// binary's own clap definitions, BINARY being the one the service runs.
+fn healthcheck_url(service: &Service, health: &[String]) -> Result<String, String> {
+    let expected = format!("expected [\"{0}\", \"healthcheck\"]", service.argv[0]);
+    let bad = |e: clap::Error| {
+        let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+        format!("healthcheck {health:?} does not parse: {first}")
+    };
+    if health.first() != service.argv.first() {
+        return Err(format!("healthcheck {health:?}: {expected}"));
+    }
+    let url = match health[0].as_str() {
+        "auth-service" => match auth_service::cli::Cli::try_parse_from(health)
+            .map_err(bad)?
+            .command
+        {
+            auth_service::cli::Command::Healthcheck { url } => Some(url),
+            _ => None,
+        },
+        "protected-service" => {
+            match protected_service::cli::Cli::try_parse_from(health)
+                .map_err(bad)?
+                .command
+            {
+                protected_service::cli::Command::Healthcheck { url } => Some(url),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    url.ok_or_else(|| format!("healthcheck {health:?}: {expected}"))
 }
 
 /// Keys and settings as `serve` validates them (auth-service started with them, on a

@@ -83,7 +83,40 @@ fn drift_is_caught() {
         (
             "healthcheck URL",
             AUTH,
-            Health(&["CMD", "curl", "-fsS", "http://127.0.0.1:8001/healthz"]),
+            Health(&[
+                "CMD",
+                AUTH,
+                "healthcheck",
+                "--url",
+                "http://127.0.0.1:8001/readyz",
+            ]),
+        ),
+        (
+            "healthcheck URL",
+            PROTECTED,
+            Health(&[
+                "CMD",
+                PROTECTED,
+                "healthcheck",
+                "--url",
+                "http://127.0.0.1:8001/healthz",
+            ]),
+        ),
+        (
+            "expected [\"protected-service\", \"healthcheck\"]",
+            PROTECTED,
+            Health(&["CMD", "curl", "-fsS", "http://127.0.0.1:8001/readyz"]),
+        ),
+        (
+            "does not parse",
+            AUTH,
+            Health(&[
+                "CMD",
+                AUTH,
+                "healthcheck",
+                "--uri",
+                "http://127.0.0.1:8000/readyz",
+            ]),
         ),
         ("ports", PROTECTED, Ports(&["127.0.0.1:8001:8000"])),
         (

@@ -33,7 +33,7 @@ use services::services;
 const AUTH_PORT: u16 = 8000;
 const PROTECTED_PORT: u16 = 8001;
 const POSTGRES_PORT: u16 = 5432;
-const HEALTH_PATH: &str = "/healthz";
+const HEALTH_PATH: &str = "/readyz";
 /// Stands in for every value .env.example leaves for the user to fill (hex: URL-safe).
 const DUMMY_SECRET: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const REQUIRE_VAR: &str = "TOKENPAIR_REQUIRE_COMPOSE";

@@ -11,6 +11,7 @@ mod lifecycle;
 mod observability;
 mod obtain;
 mod outage;
+mod probes;
 mod protected;
 mod refresh;
 mod revocation;
@@ -37,6 +38,7 @@ fn main() -> std::process::ExitCode {
     tests.extend(revocation::tests());
     tests.extend(keys_files::tests());
     tests.extend(outage::tests());
+    tests.extend(probes::tests());
     tests.extend(attacks::tests());
     tests.extend(catalogue::tests());
     tests.extend(secrets_files::tests());

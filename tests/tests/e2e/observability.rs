@@ -73,6 +73,7 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
         bodies::LOGOUT_ALL,
         "/api/schema/",
         "/healthz",
+        "/readyz",
         "/metrics",
     ]
     .iter()
