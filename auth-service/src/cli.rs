@@ -67,14 +67,3 @@ pub struct CreateUserArgs {
     #[arg(long)]
     pub email: Option<String>,
 }
-
-/// The `auth-service` binary: parse the command line, load the settings, run the command.
-pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    // No settings needed to probe: a broken configuration must not read as "unhealthy".
-    if let Command::Healthcheck { url } = &cli.command {
-        return shared::cli::exit_status(shared::probe::healthcheck(url));
-    }
-    let settings = crate::AuthSettings::load(cli.config.as_deref()).map_err(|e| e.to_string());
-    shared::cli::exit_status(settings.and_then(|s| crate::commands::run(cli.command, s)))
-}

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    auth_service::cli::main()
+    auth_service::commands::main()
 }

@@ -2,8 +2,9 @@
 
 use shared::Settings;
 
-use crate::cli::Command;
+use crate::cli::{Cli, Command};
 use crate::startup::{Application, startup_warnings, verifier};
+use clap::Parser;
 
 pub fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
@@ -28,4 +29,15 @@ fn check(settings: &Settings) -> Result<(), String> {
     }
     println!("System check identified no issues (0 silenced).");
     Ok(())
+}
+
+/// The `protected-service` binary: parse the command line, load the settings, run the command.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    // No settings needed to probe: a broken configuration must not read as "unhealthy".
+    if let Command::Healthcheck { url } = &cli.command {
+        return shared::cli::exit_status(shared::probe::healthcheck(url));
+    }
+    let settings = shared::Settings::load(cli.config.as_deref()).map_err(|e| e.to_string());
+    shared::cli::exit_status(settings.and_then(|s| run(cli.command, s)))
 }

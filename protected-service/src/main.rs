@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    protected_service::cli::main()
+    protected_service::commands::main()
 }

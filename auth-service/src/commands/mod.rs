@@ -8,7 +8,8 @@ mod users;
 
 use crate::settings::AuthSettings;
 
-use crate::cli::Command;
+use crate::cli::{Cli, Command};
+use clap::Parser;
 
 /// Run a command; the error is the one line to print before exiting non-zero.
 pub fn run(command: Command, settings: AuthSettings) -> Result<(), String> {
@@ -26,4 +27,15 @@ pub fn run(command: Command, settings: AuthSettings) -> Result<(), String> {
 
 fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+/// The `auth-service` binary: parse the command line, load the settings, run the command.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    // No settings needed to probe: a broken configuration must not read as "unhealthy".
+    if let Command::Healthcheck { url } = &cli.command {
+        return shared::cli::exit_status(shared::probe::healthcheck(url));
+    }
+    let settings = AuthSettings::load(cli.config.as_deref()).map_err(|e| e.to_string());
+    shared::cli::exit_status(settings.and_then(|s| run(cli.command, s)))
 }

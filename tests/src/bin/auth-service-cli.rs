@@ -5,5 +5,5 @@
 //! them. Cargo hands the tests its path (`CARGO_BIN_EXE_auth-service-cli`).
 
 fn main() -> std::process::ExitCode {
-    auth_service::cli::main()
+    auth_service::commands::main()
 }

@@ -131,8 +131,13 @@ async fn hmac_key_and_database_url_from_files(ctx: Arc<Ctx>) {
 }
 
 fn testdata(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/src/tokens/testdata")
+    // the shared crate's key files, beside this package in the workspace
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    workspace
+        .join("shared")
+        .join("src/tokens/testdata")
         .join(name)
         .display()
         .to_string()
