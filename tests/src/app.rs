@@ -137,6 +137,32 @@ pub async fn stalled_body(base: &str, path: &str, within: std::time::Duration) -
     String::from_utf8_lossy(&answer).into_owned()
 }
 
+/// `n` refreshes of one `token` released at once by a barrier, each on its own client, the
+/// i-th to `urls[i % urls.len()]` (full refresh URLs): the answers, in completion order.
+pub async fn simultaneous_refreshes(urls: &[String], token: &str, n: usize) -> Vec<Answer> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (client, barrier) = (client(), barrier.clone());
+        let (url, token) = (urls[i % urls.len()].clone(), token.to_owned());
+        tasks.spawn(async move {
+            barrier.wait().await;
+            let response = client
+                .post(url)
+                .form(&[("refresh", token)])
+                .send()
+                .await
+                .unwrap();
+            Answer::read(response).await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(answer) = tasks.join_next().await {
+        answers.push(answer.unwrap());
+    }
+    answers
+}
+
 pub fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())

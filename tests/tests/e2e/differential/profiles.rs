@@ -75,26 +75,9 @@ pub(crate) async fn rotation_race(ctx: Arc<Ctx>) {
         (Side::Ours, &ours["refresh"]),
     ] {
         let url = format!("{}{REFRESH}", p.base(side, REFRESH));
-        let token = token.as_str().unwrap().to_owned();
-        let barrier = Arc::new(tokio::sync::Barrier::new(N));
-        let mut tasks = Vec::new();
-        for _ in 0..N {
-            let (client, url, token, barrier) =
-                (client(), url.clone(), token.clone(), barrier.clone());
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
-                let response = client
-                    .post(url)
-                    .form(&[("refresh", token)])
-                    .send()
-                    .await
-                    .unwrap();
-                Answer::read(response).await
-            }));
-        }
+        let answers = tests::app::simultaneous_refreshes(&[url], token.as_str().unwrap(), N).await;
         let mut ok = 0;
-        for task in tasks {
-            let answer = task.await.unwrap();
+        for answer in answers {
             match answer.status {
                 200 => ok += 1,
                 _ => answer.assert_401(BLACKLISTED),

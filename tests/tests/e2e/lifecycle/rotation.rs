@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{count, post};
 use tests::bodies::BLACKLISTED;
 use tests::tokens::parts;
-use tests::{Answer, Ctx, TestApp};
+use tests::{Ctx, TestApp};
 
 pub(super) async fn rotation_with_blacklist_spends_the_old_token(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[
@@ -44,26 +44,11 @@ pub(super) async fn rotation_with_blacklist_spends_the_old_token(ctx: Arc<Ctx>) 
 
 /// 20 refreshes of one token at once, over `urls` round-robin: exactly one 200.
 async fn race(app: &TestApp, urls: &[String], refresh: &str) {
-    let barrier = Arc::new(tokio::sync::Barrier::new(20));
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..20 {
-        let url = format!("{}/api/token/refresh/", urls[i % urls.len()]);
-        let (client, barrier, token) = (tests::app::client(), barrier.clone(), refresh.to_owned());
-        tasks.spawn(async move {
-            barrier.wait().await;
-            let response = client
-                .post(url)
-                .form(&[("refresh", token)])
-                .send()
-                .await
-                .unwrap();
-            Answer::read(response).await
-        });
-    }
-    let mut answers = Vec::new();
-    while let Some(answer) = tasks.join_next().await {
-        answers.push(answer.unwrap());
-    }
+    let urls: Vec<String> = urls
+        .iter()
+        .map(|base| format!("{base}/api/token/refresh/"))
+        .collect();
+    let answers = tests::app::simultaneous_refreshes(&urls, refresh, 20).await;
     let ok = answers.iter().filter(|a| a.status == 200).count();
     assert_eq!(
         ok,
