@@ -24,6 +24,7 @@ fn serve(settings: Settings, bind: &str) -> Result<(), String> {
 
 fn check(settings: &Settings) -> Result<(), String> {
     verifier(settings).map_err(|e| e.0)?;
+    shared::revocation::feed::check(&settings.feed)?;
     for warning in startup_warnings(settings) {
         eprintln!("WARNING: {warning}");
     }

@@ -47,8 +47,10 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let backend = Arc::new(verifier(&settings).map_err(|e| e.0)?);
-        let authenticator = web::Data::new(Authenticator::new(backend));
         let metrics = web::Data::new(Metrics::new("protected-service").map_err(|e| e.to_string())?);
+        let revocations = shared::revocation::feed::start(&settings.feed, metrics.registry())?;
+        let authenticator =
+            web::Data::new(Authenticator::new(backend).with_revocations(revocations));
         let service = Service::start(&settings.server, metrics, listener, move |cfg| {
             cfg.app_data(authenticator.clone())
                 .configure(routes::config)

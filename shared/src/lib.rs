@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod negotiation;
 pub mod probe;
+pub mod revocation;
 pub mod pystr;
 pub mod server;
 pub mod settings;

@@ -6,17 +6,18 @@ mod table;
 use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
-use shared::TokenUser;
+use shared::{ApiError, Authenticator, TokenUser};
 use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadata};
 use table::{PROTECTED, SCHEMA};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
-        // Ready as soon as it serves: its keys are decoded before the server starts.
+        // Its keys are decoded before the server starts; with a revocation feed it is ready
+        // once the feed's snapshot is in (README "Revocation").
         .service(
             web::resource(READY_PATH)
                 .name(READY_PATH)
-                .route(web::get().to(|| async { shared::views::ready() })),
+                .route(web::get().to(ready)),
         )
         .service(
             web::resource(SCHEMA)
@@ -32,6 +33,13 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::method(Method::OPTIONS).to(options))
                 .default_service(web::to(other_method)),
         );
+}
+
+async fn ready(auth: web::Data<Authenticator>) -> HttpResponse {
+    if auth.is_ready() {
+        return shared::views::ready();
+    }
+    actix_web::ResponseError::error_response(&ApiError::service_unavailable())
 }
 
 /// The tutorial's view: any valid access token will do.

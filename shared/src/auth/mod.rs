@@ -17,6 +17,7 @@ use std::future::{Ready, ready};
 use std::sync::Arc;
 
 use crate::errors::{ApiError, TokenMessage};
+use crate::revocation::{REVOKED, Revocations, Verdict};
 use crate::settings::TokenClass;
 use crate::tokens::{Claims, TokenBackend, TokenError, now};
 
@@ -31,11 +32,28 @@ pub struct ValidatedToken {
 #[derive(Debug, Clone)]
 pub struct Authenticator {
     backend: Arc<TokenBackend>,
+    /// The revocations of `TOKENPAIR__REVOCATION_URL`'s feed, when one is followed.
+    revocations: Option<Arc<Revocations>>,
 }
 
 impl Authenticator {
     pub fn new(backend: Arc<TokenBackend>) -> Self {
-        Self { backend }
+        Self {
+            backend,
+            revocations: None,
+        }
+    }
+
+    /// Also refuse what the revocation feed revoked (`shared::revocation::feed::start`).
+    pub fn with_revocations(mut self, revocations: Option<Arc<Revocations>>) -> Self {
+        self.revocations = revocations;
+        self
+    }
+
+    /// Whether requests can be answered: without a feed always; with one, once its first
+    /// snapshot is in (before that, tokens are refused with 503: fail closed).
+    pub fn is_ready(&self) -> bool {
+        self.revocations.as_ref().is_none_or(|r| r.is_loaded())
     }
 
     pub fn backend(&self) -> &TokenBackend {
@@ -55,9 +73,26 @@ impl Authenticator {
             return Ok(None);
         };
         match header::raw_token(&header, &jwt.auth_header_types) {
-            Ok(Some(raw)) => self.validate(raw, now()).map(Some),
+            Ok(Some(raw)) => {
+                let token = self.validate(raw, now())?;
+                self.check_revoked(&token)?;
+                Ok(Some(token))
+            }
             Ok(None) => Ok(None),
             Err(_) => Err(self.bad_header()),
+        }
+    }
+
+    /// The feed's verdict on a valid token: one map lookup or two (docs/revocation.md).
+    fn check_revoked(&self, token: &ValidatedToken) -> Result<(), ApiError> {
+        let Some(revocations) = &self.revocations else {
+            return Ok(());
+        };
+        let jwt = self.backend.settings();
+        match revocations.check(&token.payload, &jwt.user_id_claim, jwt.jti_claim.as_deref()) {
+            Ok(()) => Ok(()),
+            Err(Verdict::Revoked) => Err(self.challenge(ApiError::token_not_valid(REVOKED))),
+            Err(Verdict::NotLoaded) => Err(ApiError::service_unavailable()),
         }
     }
 

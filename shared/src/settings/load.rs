@@ -6,7 +6,9 @@ use super::catalogue::{
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
 use super::{JwtSettings, values};
-use super::{KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt};
+use super::{
+    FeedSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt,
+};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -161,6 +163,7 @@ impl Settings {
             keys,
             server,
             log,
+            feed,
             service,
         } = sections;
         let settings = Settings {
@@ -168,6 +171,7 @@ impl Settings {
             jwt,
             server,
             log,
+            feed,
             warnings,
             explicit,
         };
@@ -181,6 +185,7 @@ struct Sections<X> {
     keys: KeySettings,
     server: ServerSettings,
     log: LogSettings,
+    feed: FeedSettings,
     service: X,
 }
 
@@ -194,6 +199,7 @@ impl<X: Extension> Sections<X> {
         catalogue::apply(&mut self.keys, table, name, raw)
             .or_else(|| catalogue::apply(&mut self.server, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.log, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.feed, table, name, raw))
             .or_else(|| self.service.apply(table, name, raw))
     }
 
@@ -203,6 +209,7 @@ impl<X: Extension> Sections<X> {
         catalogue::names::<KeySettings>(table)
             .chain(catalogue::names::<ServerSettings>(table))
             .chain(catalogue::names::<LogSettings>(table))
+            .chain(catalogue::names::<FeedSettings>(table))
             .chain(X::names())
             .collect()
     }
@@ -213,6 +220,7 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::file_variables::<JwtSettings>())
             .chain(catalogue::file_variables::<ServerSettings>())
             .chain(catalogue::file_variables::<LogSettings>())
+            .chain(catalogue::file_variables::<FeedSettings>())
             .chain(X::file_variables())
             .collect()
     }

@@ -23,6 +23,7 @@
 //! service's setting elsewhere unless it looks like a typo of one of ours.
 
 pub mod catalogue;
+mod feed;
 mod files;
 mod keys;
 mod load;
@@ -32,6 +33,7 @@ mod simplejwt;
 pub mod values;
 
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
+pub use feed::FeedSettings;
 pub use keys::{
     KeyRules, KeySettings, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes, require_rsa_bits,
 };
@@ -54,6 +56,8 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub server: ServerSettings,
     pub log: LogSettings,
+    /// The revocation feed (`REVOCATION_URL`, `REVOCATION_SECRET`).
+    pub feed: FeedSettings,
     /// To be logged at start-up.
     pub warnings: Vec<String>,
     /// Keys set by the file or the environment, e.g. `SIMPLE_JWT.CHECK_USER_IS_ACTIVE`.
