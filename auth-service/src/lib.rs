@@ -11,6 +11,7 @@ pub mod commands;
 mod db;
 pub mod demo;
 mod error;
+mod feed_watch;
 mod hash_pool;
 mod lifecycle;
 mod login;

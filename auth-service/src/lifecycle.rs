@@ -11,6 +11,7 @@ use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
 use crate::db::revocation::{self, Mode, Subject};
+use crate::db::revocation_events;
 use crate::db::users::{self, User, UserKey};
 use crate::db::write_transaction;
 use crate::error::AuthError;
@@ -230,17 +231,43 @@ pub async fn blacklist_token(
     let mut row = outstanding_row(state, payload, None, now)?;
     let field = state.user_id_field;
     let at = timestamp(now);
+    // resource services accept this token: they must hear of it (until its exp)
+    let publish = accepted_by_resources(state, payload)
+        .then(|| payload.get("exp").and_then(Value::as_f64))
+        .flatten()
+        .map(|exp| exp.ceil() as i64);
     state
         .db
         .run(move |conn| {
-            if let Some(key) = &key {
-                row.user_id = users::by_key(conn, field, key)?.map(|u| u.id);
-            }
-            let id = blacklist::ensure_outstanding(conn, &row)?;
-            Ok(blacklist::blacklist(conn, id, at)?)
+            Ok(write_transaction(conn, |conn| {
+                if let Some(key) = &key {
+                    row.user_id = users::by_key(conn, field, key)?.map(|u| u.id);
+                }
+                let id = blacklist::ensure_outstanding(conn, &row)?;
+                let newly = blacklist::blacklist(conn, id, at)?;
+                if newly && let Some(exp) = publish {
+                    revocation_events::publish_token(conn, &row.jti, exp)?;
+                }
+                Ok::<_, diesel::result::Error>(newly)
+            })?)
         })
         .await
         .map_err(Into::into)
+}
+
+/// Whether a token is of a class resource services accept (`AUTH_TOKEN_CLASSES`), by its
+/// `TOKEN_TYPE_CLAIM`: a blacklisted sliding token must reach them, a refresh token need not.
+fn accepted_by_resources(state: &AppState, payload: &Claims) -> bool {
+    let jwt = &state.settings.jwt;
+    let Some(claim) = jwt.token_type_claim.as_deref() else {
+        return false;
+    };
+    let Some(token_type) = payload.get(claim).and_then(Value::as_str) else {
+        return false;
+    };
+    jwt.auth_token_classes
+        .iter()
+        .any(|class| class.type_name() == token_type)
 }
 
 /// How a rotation ended.

@@ -7,6 +7,7 @@ use shared::ApiError;
 use shared::app::Service;
 use std::net::TcpListener;
 
+use crate::feed_watch::FeedWatch;
 use crate::routes;
 use crate::settings::AuthSettings;
 use crate::state::{AppState, StartupError};
@@ -21,10 +22,15 @@ impl Application {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
-        let state = AppState::new(settings)?;
+        let mut state = AppState::new(settings)?;
+        if state.settings.feed.secret.is_some() {
+            let keep = shared::revocation::keep_secs(&state.settings.jwt) as i64;
+            state.feed = Some(FeedWatch::start(state.db.clone(), keep));
+        }
         log_database(&state);
         let authenticator = web::Data::new(state.authenticator());
         let blacklist = state.settings.revocation.token_blacklist;
+        let feed = state.feed.is_some();
         let body_limit = drf_parsers::BodyLimit(state.settings.requests.max_body_bytes);
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
@@ -33,7 +39,7 @@ impl Application {
             cfg.app_data(app_state.clone())
                 .app_data(body_limit)
                 .app_data(authenticator.clone())
-                .configure(|cfg| routes::config(cfg, blacklist))
+                .configure(|cfg| routes::config(cfg, blacklist, feed))
                 .default_service(web::to(not_found));
         })?;
         Ok(service)

@@ -12,6 +12,7 @@ use shared::{ApiError, Authenticator};
 use crate::db::users::UserIdField;
 use crate::db::{DatabaseTarget, Db, DbWait, PoolSettings};
 use crate::error::AuthError;
+use crate::feed_watch::FeedWatch;
 use crate::hash_pool::HashPool;
 use crate::hashers::HasherConfig;
 use crate::throttle::LoginThrottle;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub hasher: HasherConfig,
     pub user_id_field: UserIdField,
     pub throttle: Arc<LoginThrottle>,
+    /// The revocation feed's watch, when the feed is served (`REVOCATION_SECRET`).
+    pub feed: Option<Arc<FeedWatch>>,
 }
 
 impl AppState {
@@ -92,8 +95,16 @@ impl AppState {
             hasher,
             user_id_field,
             throttle: Arc::new(LoginThrottle::new(&settings.throttle)),
+            feed: None,
             settings,
         })
+    }
+
+    /// A revocation was committed here: wake the feed's waiting readers now.
+    pub fn revoked_here(&self) {
+        if let Some(feed) = &self.feed {
+            feed.poke();
+        }
     }
 
     /// The extractor configuration for routes that take an access token.

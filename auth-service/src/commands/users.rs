@@ -8,6 +8,7 @@ use chrono::Utc;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::cli::CreateUserArgs;
+use crate::db::revocation;
 use crate::db::users::{self, NewUser};
 use crate::db::{DatabaseTarget, DbConnection};
 use crate::hashers;
@@ -300,6 +301,8 @@ pub fn change_password(settings: &AuthSettings, username: Option<String>) -> Res
     };
     let hash = hashers::make_password(&password, &hasher_config(settings));
     users::set_password(&mut conn, user.id, &hash).map_err(|e| e.to_string())?;
+    // Sessions opened with the old password end, everywhere (README "Revocation").
+    revocation::blacklist_user(&mut conn, user.id).map_err(|e| e.to_string())?;
     println!("Password changed successfully for user '{username}'");
     Ok(())
 }

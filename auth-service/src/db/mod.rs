@@ -8,6 +8,7 @@ pub mod health;
 pub mod migrations;
 mod pool;
 pub mod revocation;
+pub mod revocation_events;
 pub mod schema;
 mod sqlite_file;
 mod target;

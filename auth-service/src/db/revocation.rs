@@ -50,20 +50,13 @@ use super::users::{User, UserIdField, UserKey};
 use super::{DbConnection, write_transaction};
 
 /// The message of a revoked token (401 `token_not_valid`, simplejwt's shape).
-pub const REVOKED: &str = "Token has been revoked";
+pub use shared::revocation::REVOKED;
 
 /// Whether a token issued at `iat` (seconds since the epoch; `None`: the token has no
-/// usable `iat`) is revoked by a revocation at `revoked_at`. A token without `iat`
-/// cannot show it is newer than a revocation, so any revocation revokes it.
+/// usable `iat`) is revoked by a revocation at `revoked_at`: the one rule resource
+/// services apply too (`shared::revocation::revoked_before`).
 pub fn revoked(iat: Option<f64>, revoked_at: Option<NaiveDateTime>) -> bool {
-    let Some(revoked_at) = revoked_at else {
-        return false;
-    };
-    let second = revoked_at.and_utc().timestamp();
-    match iat {
-        Some(iat) => iat.floor() <= second as f64,
-        None => true,
-    }
+    revoked_at.is_some_and(|at| shared::revocation::revoked_before(iat, at.and_utc().timestamp()))
 }
 
 /// The later of two revocation times.
@@ -266,10 +259,12 @@ pub fn revoked_now(
     Ok(revoked(iat, latest(by_user, by_family)))
 }
 
-/// logout-all, in one transaction: under the user's exclusive lock, record the
-/// user's revocation time (taken once the lock is held: see `db::revocation`), then
-/// blacklist every outstanding token of the user not blacklisted yet (so that Django
-/// on the same database refuses them too). Returns how many were newly blacklisted.
+/// logout-all (and every per-user revocation: password change, deactivation), in one
+/// transaction: under the user's exclusive lock, record the user's revocation time
+/// (taken once the lock is held: see `db::revocation`), blacklist every outstanding
+/// token of the user not blacklisted yet (so that Django on the same database refuses
+/// them too), and publish the time on the revocation feed (`db::revocation_events`).
+/// Returns how many were newly blacklisted.
 pub fn blacklist_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
     revoke(conn, Subject::User(user_id), |conn| {
         outstanding::table
@@ -296,6 +291,11 @@ fn revoke(
         let mut count = 0;
         for id in listed(conn)? {
             count += usize::from(blacklist::blacklist(conn, id, at)?);
+        }
+        // Resource services see per-user revocations only: access tokens carry no family,
+        // so a family's revocation has nothing they could match (docs/revocation.md).
+        if let Subject::User(id) = subject {
+            super::revocation_events::publish_user(conn, id, at)?;
         }
         Ok(count)
     })

@@ -62,6 +62,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Ours: the revocation feed's events (`db::revocation_events`).
+    tokenpair_revocation_event (id) {
+        id -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<Integer>,
+        jti -> Nullable<Text>,
+        second -> BigInt,
+        created -> Timestamp,
+    }
+}
+
 // Login throttle counters (throttle/store.rs); never joined with the others.
 diesel::table! {
     tokenpair_login_throttle (bucket) {
@@ -79,4 +91,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokenpair_token_family,
     tokenpair_user_revocation,
     tokenpair_family_revocation,
+    tokenpair_revocation_event,
 );

@@ -27,5 +27,6 @@ pub async fn blacklist(
             .challenge(ApiError::token_not_valid(TokenError::Blacklisted.message()))
             .into());
     }
+    state.revoked_here();
     Ok(json_response(StatusCode::OK, &json!({})))
 }

@@ -3,8 +3,8 @@
 //! user's revocation time, checked by refresh, rotation and verify, and blacklist
 //! rows for the user's outstanding tokens (so Django on the same database refuses
 //! them too). One transaction, serialised with rotations (`db::revocation`).
-//! protected-service never asks: access tokens already issued stay valid there
-//! until they expire (they are stateless).
+//! Resource services hear of it through the revocation feed (README "Revocation"):
+//! without one, access tokens already issued stay valid there until they expire.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -25,6 +25,7 @@ pub async fn logout_all(
         .db
         .run(move |conn| Ok(revocation::blacklist_user(conn, id)?))
         .await?;
+    state.revoked_here();
     tracing::info!(
         user_id = user.id,
         revoked,

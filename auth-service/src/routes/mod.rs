@@ -6,6 +6,7 @@ mod obtain;
 mod openapi;
 mod ready;
 mod refresh;
+mod revocations;
 mod sliding;
 mod table;
 mod verify;
@@ -15,10 +16,13 @@ use actix_web::web;
 use shared::views::READY_PATH;
 
 pub use table::SLASHED_PATHS;
-use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
+use table::{
+    BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, REVOCATIONS, SCHEMA, VERIFY,
+};
 
-/// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
-pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
+/// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it), `feed`
+/// whether `TOKENPAIR__REVOCATION_SECRET` is set (the revocation feed).
+pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool, feed: bool) {
     cfg.configure(shared::views::health)
         .service(
             web::resource(READY_PATH)
@@ -33,6 +37,13 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
         .service(REFRESH_SLIDING.resource(web::post().to(sliding::refresh_sliding)));
     if blacklist {
         cfg.service(logout_all::resource());
+    }
+    if feed {
+        cfg.service(
+            web::resource(REVOCATIONS)
+                .name(REVOCATIONS)
+                .route(web::get().to(revocations::revocations)),
+        );
     }
     cfg.service(
         web::resource(SCHEMA)

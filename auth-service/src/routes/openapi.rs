@@ -6,14 +6,17 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use shared::errors::json_response;
 
-use super::table::{LOGOUT_ALL, SCHEMA as PATH, TOKEN_VIEWS};
+use super::table::{LOGOUT_ALL, REVOCATIONS, SCHEMA as PATH, TOKEN_VIEWS};
 use super::view::TokenView;
 use crate::state::AppState;
 
 pub async fn schema(state: web::Data<AppState>) -> HttpResponse {
     json_response(
         StatusCode::OK,
-        &document(state.settings.revocation.token_blacklist),
+        &document(
+            state.settings.revocation.token_blacklist,
+            state.settings.feed.secret.is_some(),
+        ),
     )
 }
 
@@ -70,15 +73,39 @@ fn logout_all() -> Value {
     }})
 }
 
+fn revocations() -> Value {
+    json!({"get": {
+        "summary": "Revocation feed",
+        "description": "For resource services (`Authorization: Bearer <TOKENPAIR__REVOCATION_SECRET>`): revocations after `after` (0: the snapshot), held up to `wait` seconds (at most 25) until one arrives. docs/revocation.md.",
+        "parameters": [
+            {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 25}},
+        ],
+        "responses": {
+            "200": {"description": "A page", "content": {"application/json": {"schema": {"type": "object",
+                "required": ["cursor", "more", "keep", "events"], "properties": {
+                    "cursor": {"type": "integer"}, "more": {"type": "boolean"}, "keep": {"type": "integer"},
+                    "events": {"type": "array", "items": {"type": "array", "prefixItems": [
+                        {"enum": ["u", "t"]}, {"type": "string"}, {"type": "integer"}]}}}}}}},
+            "400": error("`after` or `wait` not an integer", "FieldErrors"),
+            "401": error("No or wrong feed secret", "Detail"),
+        },
+    }})
+}
+
 /// The document; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST`, without which
-/// logout-all is not served (see [`super::config`]) and so not listed.
-pub fn document(blacklist: bool) -> Value {
+/// logout-all is not served (see [`super::config`]) and so not listed; `feed`: the
+/// revocation feed is served (`TOKENPAIR__REVOCATION_SECRET`).
+pub fn document(blacklist: bool, feed: bool) -> Value {
     let mut paths = Map::new();
     for view in TOKEN_VIEWS {
         paths.insert(view.path.into(), token_view(view));
     }
     if blacklist {
         paths.insert(LOGOUT_ALL.into(), logout_all());
+    }
+    if feed {
+        paths.insert(REVOCATIONS.into(), revocations());
     }
     paths.insert("/healthz".into(), json!({"get": {"summary": "Health",
         "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": strings(&["status"])}}}}}}));

@@ -61,6 +61,9 @@ pub const REFRESH_SLIDING: TokenView = TokenView {
 
 pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
 
+/// The revocation feed (served with `TOKENPAIR__REVOCATION_SECRET`).
+pub const REVOCATIONS: &str = shared::revocation::wire::PATH;
+
 /// The OpenAPI document of this service.
 pub const SCHEMA: &str = "/api/schema/";
 
@@ -83,5 +86,6 @@ pub const SLASHED_PATHS: &[&str] = &[
     OBTAIN_SLIDING.path,
     REFRESH_SLIDING.path,
     LOGOUT_ALL,
+    REVOCATIONS,
     SCHEMA,
 ];

@@ -4,7 +4,8 @@
 use super::*;
 use django_hashers::HasherKind;
 use shared::settings::{
-    JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section, ServerSettings, Setting,
+    FeedSettings, JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section,
+    ServerSettings, Setting,
 };
 use std::time::Duration;
 
@@ -293,6 +294,7 @@ fn catalogue() -> Vec<(String, &'static str, &'static str)> {
         .chain(entries::<JwtSettings>())
         .chain(entries::<ServerSettings>())
         .chain(entries::<LogSettings>())
+        .chain(entries::<FeedSettings>())
         .chain(entries::<DatabaseSettings>())
         .chain(entries::<HashingSettings>())
         .chain(entries::<RequestSettings>())

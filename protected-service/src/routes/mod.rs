@@ -6,8 +6,8 @@ mod table;
 use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
-use shared::{ApiError, Authenticator, TokenUser};
 use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadata};
+use shared::{ApiError, Authenticator, TokenUser};
 use table::{PROTECTED, SCHEMA};
 
 pub fn config(cfg: &mut web::ServiceConfig) {

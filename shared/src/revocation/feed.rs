@@ -57,7 +57,10 @@ impl FeedMetrics {
 /// The feed settings a resource service can run with (`check` and start-up).
 pub fn check(settings: &FeedSettings) -> Result<(), String> {
     if settings.url.is_some() && settings.secret.is_none() {
-        return Err("TOKENPAIR.REVOCATION_URL needs TOKENPAIR.REVOCATION_SECRET (the feed's bearer secret)".into());
+        return Err(
+            "TOKENPAIR.REVOCATION_URL needs TOKENPAIR.REVOCATION_SECRET (the feed's bearer secret)"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -109,7 +112,11 @@ impl Follower {
                 return;
             };
             // No waiting until the snapshot is in: its pages come as fast as they can.
-            let wait = if revocations.is_loaded() { POLL_WAIT } else { Duration::ZERO };
+            let wait = if revocations.is_loaded() {
+                POLL_WAIT
+            } else {
+                Duration::ZERO
+            };
             drop(revocations);
             let asked = Instant::now();
             match self.fetch(cursor, wait).await {

@@ -29,6 +29,14 @@ pub fn revoked_before(iat: Option<f64>, second: i64) -> bool {
     }
 }
 
+/// How long a per-user revocation matters, in seconds: a token issued just before it stays
+/// unexpired for its lifetime (the longest of access and sliding tokens, the classes resource
+/// services accept) plus `LEEWAY`.
+pub fn keep_secs(jwt: &crate::settings::JwtSettings) -> u64 {
+    let lifetime = jwt.access_token_lifetime.max(jwt.sliding_token_lifetime);
+    lifetime.as_secs() + 1 + jwt.leeway.max(0.0).ceil() as u64
+}
+
 /// A user-id claim as the feed names users: the claim's text (simplejwt >= 5.5.1 writes a
 /// string, older versions an integer, whose decimal text is the same).
 pub fn subject_of(claim: &Value) -> Option<std::borrow::Cow<'_, str>> {
@@ -94,7 +102,9 @@ impl Revocations {
             && let Some(subject) = payload.get(user_claim).and_then(subject_of)
             && let Some(&second) = table.users.get(subject.as_ref())
         {
-            let iat = payload.get("iat").and_then(crate::tokens::claims::epoch_seconds);
+            let iat = payload
+                .get("iat")
+                .and_then(crate::tokens::claims::epoch_seconds);
             if revoked_before(iat, second) {
                 return Err(Verdict::Revoked);
             }
@@ -159,7 +169,10 @@ mod tests {
     fn users_and_tokens_are_looked_up_by_claim() {
         let r = Revocations::new();
         let token = claims(json!({"user_id": "7", "iat": 100, "jti": "a"}));
-        assert_eq!(r.check(&token, "user_id", Some("jti")), Err(Verdict::NotLoaded));
+        assert_eq!(
+            r.check(&token, "user_id", Some("jti")),
+            Err(Verdict::NotLoaded)
+        );
         let page = Page {
             cursor: 2,
             more: false,
@@ -171,15 +184,29 @@ mod tests {
         };
         assert_eq!(r.apply(&page, 150), 2);
         r.mark_loaded();
-        assert_eq!(r.check(&token, "user_id", Some("jti")), Err(Verdict::Revoked));
+        assert_eq!(
+            r.check(&token, "user_id", Some("jti")),
+            Err(Verdict::Revoked)
+        );
         let integer_claim = claims(json!({"user_id": 7, "iat": 100}));
-        assert_eq!(r.check(&integer_claim, "user_id", None), Err(Verdict::Revoked));
+        assert_eq!(
+            r.check(&integer_claim, "user_id", None),
+            Err(Verdict::Revoked)
+        );
         let newer = claims(json!({"user_id": "7", "iat": 101, "jti": "a"}));
         assert_eq!(r.check(&newer, "user_id", Some("jti")), Ok(()));
         let listed = claims(json!({"user_id": "8", "iat": 101, "jti": "b"}));
-        assert_eq!(r.check(&listed, "user_id", Some("jti")), Err(Verdict::Revoked));
+        assert_eq!(
+            r.check(&listed, "user_id", Some("jti")),
+            Err(Verdict::Revoked)
+        );
         // past the horizon and past exp, both are forgotten
-        let empty = Page { cursor: 2, more: false, keep: 300, events: vec![] };
+        let empty = Page {
+            cursor: 2,
+            more: false,
+            keep: 300,
+            events: vec![],
+        };
         r.apply(&empty, 1000);
         assert_eq!(r.len(), (0, 0));
     }

@@ -21,7 +21,12 @@ fn feed_url(raw: &RawValue) -> values::Parsed<Option<String>> {
         Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
             Err(format!("{url:?} is not an http:// or https:// URL"))
         }
-        Some(url) if url.split("://").nth(1).is_none_or(|rest| rest.starts_with('/') || rest.is_empty()) => {
+        Some(url)
+            if url
+                .split("://")
+                .nth(1)
+                .is_none_or(|rest| rest.starts_with('/') || rest.is_empty()) =>
+        {
             Err(format!("{url:?} names no host"))
         }
         other => Ok(other),

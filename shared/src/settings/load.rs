@@ -5,10 +5,10 @@ use super::catalogue::{
     self, Applied, Extension, JWT_TABLE, OUR_TABLE, OURS, RawValue, SIMPLE_JWT, did_you_mean,
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
-use super::{JwtSettings, values};
 use super::{
     FeedSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt,
 };
+use super::{JwtSettings, values};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
