@@ -5,6 +5,7 @@
 //! `header.payload`, for new rows, through the data migration and through
 //! `flushexpiredtokens` for rows Django writes (`stored_rows`).
 
+mod feed;
 mod stored_rows;
 
 use chrono::SubsecRound;
@@ -29,6 +30,13 @@ pub fn tests() -> Vec<E2e> {
         stored_rows::outstanding_rows_carry_no_signature,
         stored_rows::migration_strips_stored_signatures,
         stored_rows::flushexpiredtokens_strips_rows_written_whole,
+        feed::logout_all_reaches_protected_service,
+        feed::changepassword_reaches_protected_service,
+        feed::blacklisted_sliding_token_reaches_protected_service,
+        feed::feed_refuses_readers_without_the_secret,
+        feed::feed_down_keeps_the_last_state,
+        feed::new_protected_service_loads_the_snapshot,
+        feed::revocation_on_one_replica_reaches_readers_of_another,
     ]
 }
 
