@@ -375,6 +375,7 @@ fn file_variables() -> Vec<String> {
         .chain(file_variables::<JwtSettings>())
         .chain(file_variables::<ServerSettings>())
         .chain(file_variables::<LogSettings>())
+        .chain(file_variables::<FeedSettings>())
         .chain(Sections::file_variables())
         .collect();
     all.sort();
@@ -424,7 +425,8 @@ fn the_secrets_accept_a_file() {
             "DATABASE_URL",
             "SECRET_KEY",
             "SIMPLE_JWT__SIGNING_KEY",
-            "SIMPLE_JWT__VERIFYING_KEY"
+            "SIMPLE_JWT__VERIFYING_KEY",
+            "TOKENPAIR__REVOCATION_SECRET"
         ]
     );
 }
