@@ -231,11 +231,13 @@ pub async fn blacklist_token(
     let mut row = outstanding_row(state, payload, None, now)?;
     let field = state.user_id_field;
     let at = timestamp(now);
-    // resource services accept this token: they must hear of it (until its exp)
+    // resource services accept this token: they must hear of it until its exp (+ LEEWAY,
+    // during which they still accept it)
+    let leeway = state.settings.jwt.leeway.max(0.0);
     let publish = accepted_by_resources(state, payload)
         .then(|| payload.get("exp").and_then(Value::as_f64))
         .flatten()
-        .map(|exp| exp.ceil() as i64);
+        .map(|exp| (exp + leeway).ceil() as i64);
     state
         .db
         .run(move |conn| {
