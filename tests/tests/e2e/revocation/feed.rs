@@ -307,3 +307,37 @@ pub async fn revocation_on_one_replica_reaches_readers_of_another(ctx: Arc<Ctx>)
     assert_eq!(app.logout_all(&access).await.status, 200);
     revoked_within(&app, &access, WITHIN).await;
 }
+
+/// Before its first snapshot a follower is not ready and refuses tokens (fail closed); a
+/// feed URL without the secret is refused at start-up.
+pub async fn not_ready_until_the_snapshot(ctx: Arc<Ctx>) {
+    // a port nothing listens on: the feed never answers
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let feed = format!("http://{closed}{PATH}");
+    let settings = ctx.settings(&[
+        ("TOKENPAIR__REVOCATION_SECRET", SECRET),
+        ("TOKENPAIR__REVOCATION_URL", feed.as_str()),
+    ]);
+    let protected = ctx.spawn_protected(settings);
+    let plain = ctx.spawn(&[]);
+    plain.create_user("heidi", PASSWORD);
+    let (_, access) = plain.obtain("heidi", PASSWORD).await;
+    let app = app(&ctx, plain.auth.clone(), protected);
+    assert_ok(&plain, &access).await;
+    let ready = app.get(&format!("{}/readyz", app.protected)).await;
+    assert_eq!(ready.status, 503, "{}", ready.text);
+    let answer = app.protected(Some(&format!("Bearer {access}"))).await;
+    answer.assert(
+        503,
+        r#"{"detail":"Service temporarily unavailable, try again later."}"#,
+    );
+    let no_secret = ctx.settings(&[("TOKENPAIR__REVOCATION_URL", feed.as_str())]);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let error = protected_service::Application::build(no_secret.into(), listener)
+        .err()
+        .expect("a feed without its secret is refused");
+    assert!(error.contains("REVOCATION_SECRET"), "{error}");
+}

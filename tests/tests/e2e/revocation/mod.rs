@@ -37,6 +37,7 @@ pub fn tests() -> Vec<E2e> {
         feed::feed_down_keeps_the_last_state,
         feed::new_protected_service_loads_the_snapshot,
         feed::revocation_on_one_replica_reaches_readers_of_another,
+        feed::not_ready_until_the_snapshot,
     ]
 }
 
