@@ -29,13 +29,23 @@ impl Application {
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
         let app_state = state.clone();
-        let service = Service::start(&state.settings.server, metrics, listener, move |cfg| {
-            cfg.app_data(app_state.clone())
-                .app_data(body_limit)
-                .app_data(authenticator.clone())
-                .configure(|cfg| routes::config(cfg, blacklist))
-                .default_service(web::to(not_found));
-        })?;
+        let internal_state = state.clone();
+        let service = Service::start(
+            &state.settings.server,
+            metrics,
+            listener,
+            move |cfg| {
+                cfg.app_data(app_state.clone())
+                    .app_data(body_limit)
+                    .app_data(authenticator.clone())
+                    .configure(|cfg| routes::config(cfg, blacklist))
+                    .default_service(web::to(not_found));
+            },
+            move |cfg| {
+                cfg.app_data(internal_state.clone())
+                    .configure(routes::internal);
+            },
+        )?;
         Ok(service)
     }
 }

@@ -49,11 +49,17 @@ impl Application {
         let backend = Arc::new(verifier(&settings).map_err(|e| e.0)?);
         let authenticator = web::Data::new(Authenticator::new(backend));
         let metrics = web::Data::new(Metrics::new("protected-service").map_err(|e| e.to_string())?);
-        let service = Service::start(&settings.server, metrics, listener, move |cfg| {
-            cfg.app_data(authenticator.clone())
-                .configure(routes::config)
-                .default_service(web::to(not_found));
-        })
+        let service = Service::start(
+            &settings.server,
+            metrics,
+            listener,
+            move |cfg| {
+                cfg.app_data(authenticator.clone())
+                    .configure(routes::config)
+                    .default_service(web::to(not_found));
+            },
+            routes::internal,
+        )
         .map_err(|e| e.to_string())?;
         Ok(service)
     }

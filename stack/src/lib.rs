@@ -32,6 +32,21 @@ pub struct Options {
     pub protected_bind: String,
 }
 
+/// One `TOKENPAIR__ADMIN_BIND` serves both services here: auth-service takes it as
+/// given, protected-service the next port (9000 and 9001, as in compose; port 0 stays
+/// 0). Unset, as by default, everything is on the main ports.
+fn protected_admin_bind(mut settings: shared::Settings) -> Result<shared::Settings, String> {
+    if let Some(address) = &mut settings.server.admin_bind
+        && address.port() != 0
+    {
+        let next = address.port().checked_add(1).ok_or_else(|| {
+            format!("TOKENPAIR__ADMIN_BIND {address}: protected-service's would be the next port")
+        })?;
+        address.set_port(next);
+    }
+    Ok(settings)
+}
+
 /// Both services, running.
 pub struct Stack {
     pub auth_url: String,
@@ -95,7 +110,8 @@ impl Stack {
 
         let auth = auth_service::Application::build(settings.clone(), auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
-        let protected = protected_service::Application::build(settings.into(), protected_listener)
+        let protected_settings = protected_admin_bind(settings.into())?;
+        let protected = protected_service::Application::build(protected_settings, protected_listener)
             .map_err(|e| format!("protected-service: {e}"))?;
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
         let protected_url = format!("http://127.0.0.1:{}", protected.port());

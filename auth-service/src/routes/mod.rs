@@ -34,6 +34,11 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
     if blacklist {
         cfg.service(logout_all::resource());
     }
+}
+
+/// The service's internal endpoints (beside the shared `/metrics` and `/api/docs/`):
+/// on the main port, or alone on `TOKENPAIR__ADMIN_BIND` (`shared::app::Service`).
+pub fn internal(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(SCHEMA)
             .name(SCHEMA)

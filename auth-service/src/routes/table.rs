@@ -84,4 +84,5 @@ pub const SLASHED_PATHS: &[&str] = &[
     REFRESH_SLIDING.path,
     LOGOUT_ALL,
     SCHEMA,
+    shared::docs::PATH,
 ];

@@ -19,11 +19,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(|| async { shared::views::ready() })),
         )
         .service(
-            web::resource(SCHEMA)
-                .name(SCHEMA)
-                .route(web::get().to(openapi::schema)),
-        )
-        .service(
             web::resource(PROTECTED.path)
                 .name(PROTECTED.path)
                 .wrap(drf_headers("GET, HEAD, OPTIONS"))
@@ -32,6 +27,16 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::method(Method::OPTIONS).to(options))
                 .default_service(web::to(other_method)),
         );
+}
+
+/// The service's internal endpoints (beside the shared `/metrics` and `/api/docs/`):
+/// on the main port, or alone on `TOKENPAIR__ADMIN_BIND` (`shared::app::Service`).
+pub fn internal(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(SCHEMA)
+            .name(SCHEMA)
+            .route(web::get().to(openapi::schema)),
+    );
 }
 
 /// The tutorial's view: any valid access token will do.
