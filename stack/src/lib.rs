@@ -111,8 +111,9 @@ impl Stack {
         let auth = auth_service::Application::build(settings.clone(), auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
         let protected_settings = protected_admin_bind(settings.into())?;
-        let protected = protected_service::Application::build(protected_settings, protected_listener)
-            .map_err(|e| format!("protected-service: {e}"))?;
+        let protected =
+            protected_service::Application::build(protected_settings, protected_listener)
+                .map_err(|e| format!("protected-service: {e}"))?;
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
         let protected_url = format!("http://127.0.0.1:{}", protected.port());
         let handles = vec![auth.handle(), protected.handle()];

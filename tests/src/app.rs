@@ -121,7 +121,9 @@ impl Ctx {
 
     fn run(&self, app: shared::app::Service) -> (String, Option<String>) {
         let url = format!("http://127.0.0.1:{}", app.port());
-        let admin = app.admin_port().map(|port| format!("http://127.0.0.1:{port}"));
+        let admin = app
+            .admin_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         self.register(app.handle());
         tokio::spawn(app.run_until_stopped());
         (url, admin)

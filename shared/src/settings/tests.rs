@@ -651,7 +651,10 @@ fn admin_bind_is_an_ip_and_port_or_none() {
         Some("0.0.0.0:9000".parse().unwrap())
     );
     let settings = file("[TOKENPAIR]\nADMIN_BIND = \"[::1]:9001\"").unwrap();
-    assert_eq!(settings.server.admin_bind, Some("[::1]:9001".parse().unwrap()));
+    assert_eq!(
+        settings.server.admin_bind,
+        Some("[::1]:9001".parse().unwrap())
+    );
     for bad in ["localhost:9000", "9000", "0.0.0.0", "0.0.0.0:70000"] {
         let message = error(env(&[("TOKENPAIR__ADMIN_BIND", bad)]));
         assert!(

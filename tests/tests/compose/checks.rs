@@ -498,7 +498,10 @@ async fn internal_endpoints_apart(started: &Started) -> Result<(), String> {
         let url = format!("{base}/metrics");
         let status = http.get(&url).send().await.map_err(|e| e.to_string())?;
         if status.status() != expected {
-            return Err(format!("GET {url}: {}, expected {expected}", status.status()));
+            return Err(format!(
+                "GET {url}: {}, expected {expected}",
+                status.status()
+            ));
         }
     }
     Ok(())

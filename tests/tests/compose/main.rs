@@ -325,7 +325,12 @@ fn dockerfile_builds_what_compose_runs() {
         .collect();
     assert_eq!(
         exposed,
-        BTreeSet::from([AUTH_PORT, PROTECTED_PORT, AUTH_ADMIN_PORT, PROTECTED_ADMIN_PORT])
+        BTreeSet::from([
+            AUTH_PORT,
+            PROTECTED_PORT,
+            AUTH_ADMIN_PORT,
+            PROTECTED_ADMIN_PORT
+        ])
     );
     // Compose's commands start with the binary name: an ENTRYPOINT would come before it.
     assert!(!instructions.iter().any(|l| l.starts_with("ENTRYPOINT")));

@@ -31,7 +31,11 @@ async fn admin_bind_moves_the_internal_endpoints(ctx: Arc<Ctx>) {
         for path in INTERNAL {
             let on_main = app.get(&format!("{main}{path}")).await;
             assert_eq!(
-                (on_main.status, on_main.text.as_str(), on_main.header("content-type")),
+                (
+                    on_main.status,
+                    on_main.text.as_str(),
+                    on_main.header("content-type")
+                ),
                 (404, unknown.text.as_str(), unknown.header("content-type")),
                 "GET {main}{path}"
             );
@@ -40,7 +44,11 @@ async fn admin_bind_moves_the_internal_endpoints(ctx: Arc<Ctx>) {
         }
         // Probes stay on the main port, and only there: the admin port has nothing else.
         for probe in ["/healthz", "/readyz"] {
-            assert_eq!(app.get(&format!("{main}{probe}")).await.status, 200, "{probe}");
+            assert_eq!(
+                app.get(&format!("{main}{probe}")).await.status,
+                200,
+                "{probe}"
+            );
             let on_admin = app.get(&format!("{admin}{probe}")).await;
             assert_eq!(on_admin.status, 404, "{admin}{probe}");
             assert_eq!(on_admin.json()["detail"], "Not found.", "{}", on_admin.text);
@@ -57,7 +65,10 @@ async fn admin_bind_moves_the_internal_endpoints(ctx: Arc<Ctx>) {
         );
     }
     // Each document describes its own service.
-    let schema = app.get(&format!("{protected_admin}/api/schema/")).await.json();
+    let schema = app
+        .get(&format!("{protected_admin}/api/schema/"))
+        .await
+        .json();
     assert!(schema["paths"]["/protected/"].is_object(), "{schema}");
     let schema = app.get(&format!("{auth_admin}/api/schema/")).await.json();
     assert!(schema["paths"]["/api/token/"].is_object(), "{schema}");
@@ -86,7 +97,10 @@ async fn docs_page_loads_from_the_service_alone(ctx: Arc<Ctx>) {
             assert_eq!(answer.status, 200, "GET {base}{path}");
         }
         let page = app.get(&format!("{base}/api/docs/")).await;
-        assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
         assert_no_url(&page.text, "the page");
         let csp = page.header("content-security-policy").expect("a CSP");
         // Only keywords and `data:`: no host may serve or receive anything.
@@ -113,8 +127,16 @@ async fn docs_page_loads_from_the_service_alone(ctx: Arc<Ctx>) {
             if asset == "swagger-initializer.js" {
                 assert_no_url(&answer.text, &asset);
                 // The service's own document, relative to the page, and no validator badge.
-                assert!(answer.text.contains(r#"url: "../schema/""#), "{}", answer.text);
-                assert!(answer.text.contains("validatorUrl: null"), "{}", answer.text);
+                assert!(
+                    answer.text.contains(r#"url: "../schema/""#),
+                    "{}",
+                    answer.text
+                );
+                assert!(
+                    answer.text.contains("validatorUrl: null"),
+                    "{}",
+                    answer.text
+                );
             }
             if asset == "swagger-ui-bundle.js" {
                 assert!(answer.text.contains("SwaggerUIBundle"));
@@ -161,6 +183,10 @@ fn assert_css_fetches_nothing(css: &Answer, asset: &str) {
     assert!(!css.text.contains("@import"), "{asset}");
     for (at, _) in css.text.match_indices("url(") {
         let target = css.text[at + 4..].trim_start_matches(['"', '\'']);
-        assert!(target.starts_with("data:"), "{asset}: {}", &target[..40.min(target.len())]);
+        assert!(
+            target.starts_with("data:"),
+            "{asset}: {}",
+            &target[..40.min(target.len())]
+        );
     }
 }
