@@ -220,3 +220,32 @@ fn loopback_listener(flag: &str, bind: &str) -> Result<TcpListener, String> {
     }
     TcpListener::bind(addr).map_err(|e| format!("{flag} {bind}: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::protected_admin_bind;
+
+    fn admin_bind(value: &str) -> Result<Option<std::net::SocketAddr>, String> {
+        let env = [
+            ("SECRET_KEY".to_owned(), "k".repeat(32)),
+            ("TOKENPAIR__ADMIN_BIND".to_owned(), value.to_owned()),
+        ];
+        let settings = shared::Settings::from_sources(None, env).map_err(|e| e.to_string())?;
+        protected_admin_bind(settings).map(|s| s.server.admin_bind)
+    }
+
+    #[test]
+    fn protected_service_takes_the_next_admin_port() {
+        assert_eq!(admin_bind("none"), Ok(None));
+        assert_eq!(
+            admin_bind("127.0.0.1:9000"),
+            Ok(Some("127.0.0.1:9001".parse().unwrap()))
+        );
+        assert_eq!(
+            admin_bind("127.0.0.1:0"),
+            Ok(Some("127.0.0.1:0".parse().unwrap()))
+        );
+        let last = admin_bind("127.0.0.1:65535").unwrap_err();
+        assert!(last.contains("next port"), "{last}");
+    }
+}

@@ -14,8 +14,8 @@ mod view;
 use actix_web::web;
 use shared::views::READY_PATH;
 
-pub use table::SLASHED_PATHS;
 use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
+pub use table::{INTERNAL_PATHS, SLASHED_PATHS};
 
 /// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
 pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {

@@ -64,6 +64,15 @@ async fn admin_bind_moves_the_internal_endpoints(ctx: Arc<Ctx>) {
             "{metrics}"
         );
     }
+    // No APPEND_SLASH redirect to what is not on the main port.
+    for bare in ["/api/docs", "/api/schema"] {
+        let answer = app.get(&format!("{auth}{bare}")).await;
+        assert_eq!(
+            (answer.status, answer.header("location")),
+            (404, None),
+            "{bare}"
+        );
+    }
     // Each document describes its own service.
     let schema = app
         .get(&format!("{protected_admin}/api/schema/"))
