@@ -45,5 +45,6 @@ COPY --from=builder /out/auth-service /out/protected-service /usr/local/bin/
 # Without DATABASE_URL auth-service uses ./db.sqlite3: keep that writable.
 WORKDIR /var/lib/tokenpair
 USER tokenpair:tokenpair
-EXPOSE 8000 8001
+# The services' ports, then their internal endpoints' (TOKENPAIR__ADMIN_BIND in compose).
+EXPOSE 8000 8001 9000 9001
 CMD ["auth-service", "--help"]

@@ -35,13 +35,24 @@ impl Application {
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
         let app_state = state.clone();
-        let service = Service::start(&state.settings.server, metrics, listener, move |cfg| {
-            cfg.app_data(app_state.clone())
-                .app_data(body_limit)
-                .app_data(authenticator.clone())
-                .configure(|cfg| routes::config(cfg, blacklist, feed))
-                .default_service(web::to(not_found));
-        })?;
+        let internal_state = state.clone();
+        let internal_elsewhere = state.settings.server.admin_bind.is_some();
+        let service = Service::start(
+            &state.settings.server,
+            metrics,
+            listener,
+            move |cfg| {
+                cfg.app_data(app_state.clone())
+                    .app_data(body_limit)
+                    .app_data(authenticator.clone())
+                    .configure(|cfg| routes::config(cfg, blacklist, feed))
+                    .default_service(web::to(move |req| not_found(req, internal_elsewhere)));
+            },
+            move |cfg| {
+                cfg.app_data(internal_state.clone())
+                    .configure(routes::internal);
+            },
+        )?;
         Ok(service)
     }
 }
@@ -56,12 +67,15 @@ fn log_database(state: &AppState) {
     }
 }
 
-/// Unknown URLs: 404, except Django's APPEND_SLASH redirect to a known URL.
-async fn not_found(req: HttpRequest) -> HttpResponse {
+/// Unknown URLs: 404, except Django's APPEND_SLASH redirect to a known URL (one served
+/// here: not the internal endpoints when they are on `TOKENPAIR__ADMIN_BIND`).
+async fn not_found(req: HttpRequest, internal_elsewhere: bool) -> HttpResponse {
     let slashed = format!("{}/", req.path());
-    if routes::SLASHED_PATHS.contains(&slashed.as_str()) {
+    let slashed = slashed.as_str();
+    let elsewhere = internal_elsewhere && routes::INTERNAL_PATHS.contains(&slashed);
+    if routes::SLASHED_PATHS.contains(&slashed) && !elsewhere {
         let location = match req.query_string() {
-            "" => slashed,
+            "" => slashed.to_owned(),
             q => format!("{slashed}?{q}"),
         };
         return HttpResponse::MovedPermanently()

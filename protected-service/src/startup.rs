@@ -51,11 +51,17 @@ impl Application {
         let revocations = shared::revocation::feed::start(&settings.feed, metrics.registry())?;
         let authenticator =
             web::Data::new(Authenticator::new(backend).with_revocations(revocations));
-        let service = Service::start(&settings.server, metrics, listener, move |cfg| {
-            cfg.app_data(authenticator.clone())
-                .configure(routes::config)
-                .default_service(web::to(not_found));
-        })
+        let service = Service::start(
+            &settings.server,
+            metrics,
+            listener,
+            move |cfg| {
+                cfg.app_data(authenticator.clone())
+                    .configure(routes::config)
+                    .default_service(web::to(not_found));
+            },
+            routes::internal,
+        )
         .map_err(|e| e.to_string())?;
         Ok(service)
     }

@@ -28,6 +28,17 @@ where
 /// signal, both start a graceful stop: in-flight requests get `SHUTDOWN_GRACE` to
 /// finish (actix's own handling stops at once on SIGINT, dropping them).
 pub async fn stop_signal() {
+    let name = received().await;
+    tracing::info!(signal = name, "stopping: finishing in-flight requests");
+}
+
+/// [`stop_signal`] without the log line, for a second server of the same process
+/// (`TOKENPAIR__ADMIN_BIND`): every listener of a signal gets it, one says so.
+pub async fn stop_signal_quietly() {
+    received().await;
+}
+
+async fn received() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut interrupt)) = (
         signal(SignalKind::terminate()),
@@ -36,11 +47,10 @@ pub async fn stop_signal() {
         tracing::warn!("cannot listen for SIGTERM/SIGINT: stop with the process manager");
         return std::future::pending().await;
     };
-    let name = tokio::select! {
+    tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = interrupt.recv() => "SIGINT",
-    };
-    tracing::info!(signal = name, "stopping: finishing in-flight requests");
+    }
 }
 
 /// `SHUTDOWN_GRACE` in actix's whole seconds, rounded up.

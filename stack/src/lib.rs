@@ -32,6 +32,21 @@ pub struct Options {
     pub protected_bind: String,
 }
 
+/// One `TOKENPAIR__ADMIN_BIND` serves both services here: auth-service takes it as
+/// given, protected-service the next port (9000 and 9001, as in compose; port 0 stays
+/// 0). Unset, as by default, everything is on the main ports.
+fn protected_admin_bind(mut settings: shared::Settings) -> Result<shared::Settings, String> {
+    if let Some(address) = &mut settings.server.admin_bind
+        && address.port() != 0
+    {
+        let next = address.port().checked_add(1).ok_or_else(|| {
+            format!("TOKENPAIR__ADMIN_BIND {address}: protected-service's would be the next port")
+        })?;
+        address.set_port(next);
+    }
+    Ok(settings)
+}
+
 /// Both services, running.
 pub struct Stack {
     pub auth_url: String,
@@ -95,8 +110,10 @@ impl Stack {
 
         let auth = auth_service::Application::build(settings.clone(), auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
-        let protected = protected_service::Application::build(settings.into(), protected_listener)
-            .map_err(|e| format!("protected-service: {e}"))?;
+        let protected_settings = protected_admin_bind(settings.into())?;
+        let protected =
+            protected_service::Application::build(protected_settings, protected_listener)
+                .map_err(|e| format!("protected-service: {e}"))?;
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
         let protected_url = format!("http://127.0.0.1:{}", protected.port());
         let handles = vec![auth.handle(), protected.handle()];
@@ -202,4 +219,33 @@ fn loopback_listener(flag: &str, bind: &str) -> Result<TcpListener, String> {
         ));
     }
     TcpListener::bind(addr).map_err(|e| format!("{flag} {bind}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::protected_admin_bind;
+
+    fn admin_bind(value: &str) -> Result<Option<std::net::SocketAddr>, String> {
+        let env = [
+            ("SECRET_KEY".to_owned(), "k".repeat(32)),
+            ("TOKENPAIR__ADMIN_BIND".to_owned(), value.to_owned()),
+        ];
+        let settings = shared::Settings::from_sources(None, env).map_err(|e| e.to_string())?;
+        protected_admin_bind(settings).map(|s| s.server.admin_bind)
+    }
+
+    #[test]
+    fn protected_service_takes_the_next_admin_port() {
+        assert_eq!(admin_bind("none"), Ok(None));
+        assert_eq!(
+            admin_bind("127.0.0.1:9000"),
+            Ok(Some("127.0.0.1:9001".parse().unwrap()))
+        );
+        assert_eq!(
+            admin_bind("127.0.0.1:0"),
+            Ok(Some("127.0.0.1:0".parse().unwrap()))
+        );
+        let last = admin_bind("127.0.0.1:65535").unwrap_err();
+        assert!(last.contains("next port"), "{last}");
+    }
 }

@@ -93,23 +93,40 @@ impl Ctx {
 
     /// Another auth-service on the same database (scale-out tests).
     pub fn spawn_auth(&self, settings: AuthSettings) -> String {
+        self.spawn_auth_urls(settings).0
+    }
+
+    /// auth-service's URL and, with `TOKENPAIR__ADMIN_BIND`, its internal endpoints' URL.
+    pub fn spawn_auth_urls(&self, settings: AuthSettings) -> (String, Option<String>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let app = auth_service::Application::build(settings, listener)
             .unwrap_or_else(|e| panic!("auth-service failed to start: {e}"));
-        let url = format!("http://127.0.0.1:{}", app.port());
-        self.register(app.handle());
-        tokio::spawn(app.run_until_stopped());
-        url
+        self.run(app)
     }
 
     pub fn spawn_protected(&self, settings: impl Into<shared::Settings>) -> String {
+        self.spawn_protected_urls(settings).0
+    }
+
+    /// protected-service's URL and, with `TOKENPAIR__ADMIN_BIND`, its internal endpoints' URL.
+    pub fn spawn_protected_urls(
+        &self,
+        settings: impl Into<shared::Settings>,
+    ) -> (String, Option<String>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let app = protected_service::Application::build(settings.into(), listener)
             .unwrap_or_else(|e| panic!("protected-service failed to start: {e}"));
+        self.run(app)
+    }
+
+    fn run(&self, app: shared::app::Service) -> (String, Option<String>) {
         let url = format!("http://127.0.0.1:{}", app.port());
+        let admin = app
+            .admin_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         self.register(app.handle());
         tokio::spawn(app.run_until_stopped());
-        url
+        (url, admin)
     }
 
     fn register(&self, handle: ServerHandle) {

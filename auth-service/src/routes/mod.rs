@@ -15,7 +15,7 @@ mod view;
 use actix_web::web;
 use shared::views::READY_PATH;
 
-pub use table::SLASHED_PATHS;
+pub use table::{INTERNAL_PATHS, SLASHED_PATHS};
 use table::{
     BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, REVOCATIONS, SCHEMA, VERIFY,
 };
@@ -45,6 +45,11 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool, feed: bool) {
                 .route(web::get().to(revocations::revocations)),
         );
     }
+}
+
+/// The service's internal endpoints (beside the shared `/metrics` and `/api/docs/`):
+/// on the main port, or alone on `TOKENPAIR__ADMIN_BIND` (`shared::app::Service`).
+pub fn internal(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(SCHEMA)
             .name(SCHEMA)

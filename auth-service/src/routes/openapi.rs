@@ -117,6 +117,9 @@ pub fn document(blacklist: bool, feed: bool) -> Value {
         "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {}}}}}}));
     paths.insert(PATH.into(), json!({"get": {"summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}}));
+    paths.insert(shared::docs::PATH.into(), json!({"get": {"summary": "API documentation",
+        "description": shared::docs::DESCRIPTION,
+        "responses": {"200": {"description": "Swagger UI, served by this service", "content": {"text/html": {}}}}}}));
     json!({
         "openapi": "3.1.0",
         "info": {

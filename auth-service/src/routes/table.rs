@@ -77,6 +77,10 @@ pub const TOKEN_VIEWS: [&TokenView; 6] = [
     &REFRESH_SLIDING,
 ];
 
+/// The internal endpoints among them: with `TOKENPAIR__ADMIN_BIND` they are not on the
+/// main port, which then does not redirect to them either.
+pub const INTERNAL_PATHS: &[&str] = &[SCHEMA, shared::docs::PATH];
+
 /// Paths that exist with a trailing slash, for Django's APPEND_SLASH redirect.
 pub const SLASHED_PATHS: &[&str] = &[
     OBTAIN_PAIR.path,
@@ -88,4 +92,5 @@ pub const SLASHED_PATHS: &[&str] = &[
     LOGOUT_ALL,
     REVOCATIONS,
     SCHEMA,
+    shared::docs::PATH,
 ];

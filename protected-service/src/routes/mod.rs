@@ -20,11 +20,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(ready)),
         )
         .service(
-            web::resource(SCHEMA)
-                .name(SCHEMA)
-                .route(web::get().to(openapi::schema)),
-        )
-        .service(
             web::resource(PROTECTED.path)
                 .name(PROTECTED.path)
                 .wrap(drf_headers("GET, HEAD, OPTIONS"))
@@ -40,6 +35,16 @@ async fn ready(auth: web::Data<Authenticator>) -> HttpResponse {
         return shared::views::ready();
     }
     actix_web::ResponseError::error_response(&ApiError::service_unavailable())
+}
+
+/// The service's internal endpoints (beside the shared `/metrics` and `/api/docs/`):
+/// on the main port, or alone on `TOKENPAIR__ADMIN_BIND` (`shared::app::Service`).
+pub fn internal(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(SCHEMA)
+            .name(SCHEMA)
+            .route(web::get().to(openapi::schema)),
+    );
 }
 
 /// The tutorial's view: any valid access token will do.

@@ -47,6 +47,11 @@ pub fn document() -> Value {
         PATH.into(),
         json!({"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}),
     );
+    paths.insert(
+        shared::docs::PATH.into(),
+        json!({"get": {"summary": "API documentation", "description": shared::docs::DESCRIPTION,
+            "responses": {"200": {"description": "Swagger UI, served by this service"}}}}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "tokenpair protected-service", "version": env!("CARGO_PKG_VERSION"),

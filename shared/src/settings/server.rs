@@ -2,6 +2,7 @@
 
 use super::catalogue::{OURS, Section, Setting, set};
 use super::values;
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ pub struct ServerSettings {
     pub client_body_timeout: Duration,
     /// On SIGTERM, time in-flight requests get to finish before the process exits.
     pub shutdown_grace: Duration,
+    /// Where `/metrics`, the OpenAPI document and the docs UI are served instead of the
+    /// main port (`None`: on the main port). Probes stay on the main port.
+    pub admin_bind: Option<SocketAddr>,
 }
 
 impl Default for ServerSettings {
@@ -35,6 +39,7 @@ impl Default for ServerSettings {
             client_body_timeout: Duration::from_secs(10),
             // Under compose's default stop timeout (10 s), so the process exits by itself.
             shutdown_grace: Duration::from_secs(8),
+            admin_bind: None,
         }
     }
 }
@@ -81,6 +86,14 @@ impl Section for ServerSettings {
             "8s",
             "on SIGTERM/Ctrl-C, time in-flight requests get to finish before exit",
             |s, raw| set(&mut s.shutdown_grace, values::duration(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "ADMIN_BIND",
+            "`none`",
+            "address (`IP:PORT`) of a second listener for `/metrics`, `/api/schema/` and \
+             `/api/docs/`, which the main port then answers 404; `none`: all on the main port",
+            |s, raw| set(&mut s.admin_bind, values::optional(raw, socket_addr)),
         ),
     ];
 }
@@ -133,6 +146,15 @@ impl Section for LogSettings {
             },
         ),
     ];
+}
+
+/// `IP:PORT` (`[::]:9000` for IPv6): an address to listen on, not a host name, so that
+/// `check` can tell a typo from a name that does not resolve yet.
+fn socket_addr(raw: &config::ValueKind) -> values::Parsed<SocketAddr> {
+    let text = values::string(raw)?;
+    text.trim().parse().map_err(|_| {
+        format!("invalid address {text:?} (use IP:PORT, e.g. 0.0.0.0:9000 or [::]:9000)")
+    })
 }
 
 /// The default of the settings that scale with the machine (`cores` in the README).

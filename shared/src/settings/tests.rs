@@ -637,3 +637,29 @@ fn other_services_settings_are_ignored_unless_a_typo() {
         "TOKENPAIR.LOG_LEVELS (in tokenpair.toml): unknown tokenpair setting (did you mean LOG_LEVEL?)"
     );
 }
+
+#[test]
+fn admin_bind_is_an_ip_and_port_or_none() {
+    assert_eq!(env(&[]).unwrap().server.admin_bind, None);
+    for unset in ["none", ""] {
+        let settings = env(&[("TOKENPAIR__ADMIN_BIND", unset)]).unwrap();
+        assert_eq!(settings.server.admin_bind, None, "{unset:?}");
+    }
+    let settings = env(&[("TOKENPAIR__ADMIN_BIND", "0.0.0.0:9000")]).unwrap();
+    assert_eq!(
+        settings.server.admin_bind,
+        Some("0.0.0.0:9000".parse().unwrap())
+    );
+    let settings = file("[TOKENPAIR]\nADMIN_BIND = \"[::1]:9001\"").unwrap();
+    assert_eq!(
+        settings.server.admin_bind,
+        Some("[::1]:9001".parse().unwrap())
+    );
+    for bad in ["localhost:9000", "9000", "0.0.0.0", "0.0.0.0:70000"] {
+        let message = error(env(&[("TOKENPAIR__ADMIN_BIND", bad)]));
+        assert!(
+            message.contains("TOKENPAIR__ADMIN_BIND") && message.contains("IP:PORT"),
+            "{bad}: {message}"
+        );
+    }
+}

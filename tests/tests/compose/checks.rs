@@ -14,7 +14,9 @@ use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 
 use crate::services::{Service, services};
-use crate::{AUTH_PORT, HEALTH_PATH, POSTGRES_PORT, PROTECTED_PORT};
+use crate::{
+    AUTH_ADMIN_PORT, AUTH_PORT, HEALTH_PATH, POSTGRES_PORT, PROTECTED_ADMIN_PORT, PROTECTED_PORT,
+};
 use tests::Answer;
 use tests::db::TestDb;
 
@@ -72,6 +74,7 @@ pub fn problems(doc: &Value) -> Vec<String> {
             Role::AuthServe(bind) => {
                 auth_serve.push(service);
                 check_server(service, &bind, AUTH_PORT)
+                    .and_then(|()| check_admin(&settings, AUTH_ADMIN_PORT))
                     .and_then(|()| check_auth_settings(service, postgres))
             }
             Role::Migrate => {
@@ -81,6 +84,7 @@ pub fn problems(doc: &Value) -> Vec<String> {
             Role::ProtectedServe(bind) => {
                 protected_serve.push(service);
                 check_server(service, &bind, PROTECTED_PORT)
+                    .and_then(|()| check_admin(&settings, PROTECTED_ADMIN_PORT))
                     .and_then(|()| check_protected(service, settings.into()))
             }
         };
@@ -238,6 +242,26 @@ fn check_server(service: &Service, bind: &str, expected: u16) -> Result<(), Stri
     Ok(())
 }
 
+/// TOKENPAIR__ADMIN_BIND on 0.0.0.0 (other containers scrape it) and its own port, the
+/// one the Dockerfile exposes and docker-compose.admin.yml publishes; `check_server`
+/// has already made sure only the main port is published.
+fn check_admin(settings: &AuthSettings, expected: u16) -> Result<(), String> {
+    let address = settings.server.admin_bind.ok_or_else(|| {
+        format!("TOKENPAIR__ADMIN_BIND: expected 0.0.0.0:{expected} (metrics off the public port)")
+    })?;
+    if !address.ip().is_unspecified() {
+        return Err(format!(
+            "TOKENPAIR__ADMIN_BIND {address}: bind 0.0.0.0, or no other container reaches it"
+        ));
+    }
+    if address.port() != expected {
+        return Err(format!(
+            "TOKENPAIR__ADMIN_BIND {address}: expected admin port {expected}"
+        ));
+    }
+    Ok(())
+}
+
 /// The URL of a healthcheck that is `BINARY healthcheck [--url URL]`, parsed with the
 /// binary's own clap definitions, BINARY being the one the service runs.
 fn healthcheck_url(service: &Service, health: &[String]) -> Result<String, String> {
@@ -387,31 +411,48 @@ fn check_postgres(pg: &Service, doc: &Value, found: &mut Vec<String>) {
 /// A service started in-process for a check.
 struct Started {
     url: String,
+    /// Its internal endpoints' URL (TOKENPAIR__ADMIN_BIND).
+    admin: Option<String>,
     handle: ServerHandle,
+}
+
+/// Where a started check's internal endpoints go: compose's 0.0.0.0:9000 would take
+/// this machine's port (and clash between concurrent checks).
+fn admin_on_loopback(settings: &mut Settings) {
+    if let Some(address) = &mut settings.server.admin_bind {
+        *address = SocketAddr::from(([127, 0, 0, 1], 0));
+    }
+}
+
+fn run(app: shared::app::Service) -> Started {
+    let started = Started {
+        url: format!("http://127.0.0.1:{}", app.port()),
+        admin: app
+            .admin_port()
+            .map(|port| format!("http://127.0.0.1:{port}")),
+        handle: app.handle(),
+    };
+    tokio::spawn(app.run_until_stopped());
+    started
 }
 
 /// auth-service with `service`'s environment, `db` in place of its DATABASE_URL.
 fn start_auth(service: &Service, db: &TestDb) -> Result<Started, String> {
     let mut env = service.env.clone();
     env.insert("DATABASE_URL".into(), db.url.clone());
+    if let Some(admin) = env.get_mut("TOKENPAIR__ADMIN_BIND") {
+        // as `admin_on_loopback` (AuthSettings are read-only once loaded)
+        *admin = "127.0.0.1:0".into();
+    }
     let settings = AuthSettings::from_sources(None, env).map_err(|e| e.to_string())?;
     let app = auth_service::Application::build(settings, listener()).map_err(|e| e.to_string())?;
-    let started = Started {
-        url: format!("http://127.0.0.1:{}", app.port()),
-        handle: app.handle(),
-    };
-    tokio::spawn(app.run_until_stopped());
-    Ok(started)
+    Ok(run(app))
 }
 
-fn start_protected(settings: Settings) -> Result<Started, String> {
+fn start_protected(mut settings: Settings) -> Result<Started, String> {
+    admin_on_loopback(&mut settings);
     let app = protected_service::Application::build(settings, listener())?;
-    let started = Started {
-        url: format!("http://127.0.0.1:{}", app.port()),
-        handle: app.handle(),
-    };
-    tokio::spawn(app.run_until_stopped());
-    Ok(started)
+    Ok(run(app))
 }
 
 fn listener() -> TcpListener {
@@ -437,11 +478,33 @@ fn round_trip(auth: &Service, protected: &Service) -> Result<(), String> {
     block_on(async {
         let auth = start_auth(auth, &db)?;
         let protected = start_protected(protected_settings.into())?;
-        let outcome = login_then_get(&auth.url, &protected.url).await;
+        let mut outcome = login_then_get(&auth.url, &protected.url).await;
+        for started in [&auth, &protected] {
+            outcome = outcome.and(internal_endpoints_apart(started).await);
+        }
         auth.handle.stop(false).await;
         protected.handle.stop(false).await;
         outcome
     })
+}
+
+/// With the compose settings, `/metrics` is on the admin listener, and not on the main one.
+async fn internal_endpoints_apart(started: &Started) -> Result<(), String> {
+    let Some(admin) = &started.admin else {
+        return Ok(());
+    };
+    let http = tests::app::client();
+    for (base, expected) in [(&started.url, 404), (admin, 200)] {
+        let url = format!("{base}/metrics");
+        let status = http.get(&url).send().await.map_err(|e| e.to_string())?;
+        if status.status() != expected {
+            return Err(format!(
+                "GET {url}: {}, expected {expected}",
+                status.status()
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn login_then_get(auth: &str, protected: &str) -> Result<(), String> {

@@ -161,6 +161,26 @@ fn drift_is_caught() {
                 Some("postgres://tokenpair:x@db:5432/tokenpair"),
             ),
         ),
+        (
+            "expected admin port 9000",
+            AUTH,
+            Env("TOKENPAIR__ADMIN_BIND", Some("0.0.0.0:9001")),
+        ),
+        (
+            "bind 0.0.0.0, or no other container reaches it",
+            PROTECTED,
+            Env("TOKENPAIR__ADMIN_BIND", Some("127.0.0.1:9001")),
+        ),
+        (
+            "TOKENPAIR__ADMIN_BIND: expected 0.0.0.0:9001",
+            PROTECTED,
+            Env("TOKENPAIR__ADMIN_BIND", None),
+        ),
+        (
+            "ports",
+            AUTH,
+            Ports(&["127.0.0.1:8000:8000", "0.0.0.0:9000:9000"]),
+        ),
         ("restart", "migrate", Restart("unless-stopped")),
         (
             "service_completed_successfully",

@@ -12,6 +12,7 @@
 //! Without docker-compose these tests are skipped with a banner, unless
 //! `TOKENPAIR_REQUIRE_COMPOSE=1` (CI), where they fail instead.
 
+mod admin;
 mod checks;
 mod drift;
 mod secrets;
@@ -32,6 +33,10 @@ use services::services;
 
 const AUTH_PORT: u16 = 8000;
 const PROTECTED_PORT: u16 = 8001;
+/// TOKENPAIR__ADMIN_BIND's ports (the internal endpoints), never published by default;
+/// the Kubernetes manifests use the same.
+const AUTH_ADMIN_PORT: u16 = 9000;
+const PROTECTED_ADMIN_PORT: u16 = 9001;
 const POSTGRES_PORT: u16 = 5432;
 const HEALTH_PATH: &str = "/readyz";
 /// Stands in for every value .env.example leaves for the user to fill (hex: URL-safe).
@@ -318,7 +323,15 @@ fn dockerfile_builds_what_compose_runs() {
         .flat_map(str::split_whitespace)
         .map(|p| p.trim_end_matches("/tcp").parse().unwrap())
         .collect();
-    assert_eq!(exposed, BTreeSet::from([AUTH_PORT, PROTECTED_PORT]));
+    assert_eq!(
+        exposed,
+        BTreeSet::from([
+            AUTH_PORT,
+            PROTECTED_PORT,
+            AUTH_ADMIN_PORT,
+            PROTECTED_ADMIN_PORT
+        ])
+    );
     // Compose's commands start with the binary name: an ENTRYPOINT would come before it.
     assert!(!instructions.iter().any(|l| l.starts_with("ENTRYPOINT")));
     for needed in [

@@ -72,6 +72,7 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
         bodies::SLIDING_REFRESH,
         bodies::LOGOUT_ALL,
         "/api/schema/",
+        "/api/docs/",
         "/healthz",
         "/readyz",
         "/metrics",
