@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod errors;
+pub mod jwks;
 pub mod metrics;
 pub mod middleware;
 pub mod negotiation;

@@ -4,7 +4,8 @@
 use super::*;
 use django_hashers::HasherKind;
 use shared::settings::{
-    JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section, ServerSettings, Setting,
+    JwksSettings, JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section,
+    ServerSettings, Setting,
 };
 use std::time::Duration;
 
@@ -292,6 +293,7 @@ fn catalogue() -> Vec<(String, &'static str, &'static str)> {
     entries::<KeySettings>()
         .chain(entries::<JwtSettings>())
         .chain(entries::<ServerSettings>())
+        .chain(entries::<JwksSettings>())
         .chain(entries::<LogSettings>())
         .chain(entries::<DatabaseSettings>())
         .chain(entries::<HashingSettings>())

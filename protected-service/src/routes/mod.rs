@@ -3,20 +3,19 @@
 mod openapi;
 mod table;
 
-use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{HttpResponse, web};
-use shared::TokenUser;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError, web};
 use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadata};
+use shared::{ApiError, Authenticator, TokenUser};
 use table::{PROTECTED, SCHEMA};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
-        // Ready as soon as it serves: its keys are decoded before the server starts.
         .service(
             web::resource(READY_PATH)
                 .name(READY_PATH)
-                .route(web::get().to(|| async { shared::views::ready() })),
+                .route(web::get().to(ready)),
         )
         .service(
             web::resource(SCHEMA)
@@ -32,6 +31,19 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::method(Method::OPTIONS).to(options))
                 .default_service(web::to(other_method)),
         );
+}
+
+/// Ready once it can verify tokens: at once with a configured key (decoded before the server
+/// starts), with `JWK_URL` once the first key set has been fetched.
+async fn ready(auth: web::Data<Authenticator>) -> HttpResponse {
+    if auth.is_ready() {
+        return shared::views::ready();
+    }
+    ApiError::detail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Not ready: no key set fetched from JWK_URL yet.",
+    )
+    .error_response()
 }
 
 /// The tutorial's view: any valid access token will do.

@@ -4,7 +4,8 @@
 //!
 //! ```ignore
 //! async fn protected(user: TokenUser) -> HttpResponse { ... }
-//! App::new().app_data(web::Data::new(Authenticator::new(backend)))
+//! let authenticator = web::Data::new(Authenticator::from_settings(&settings, None)?);
+//! App::new().app_data(authenticator.clone())
 //! ```
 
 pub mod header;
@@ -17,7 +18,7 @@ use std::future::{Ready, ready};
 use std::sync::Arc;
 
 use crate::errors::{ApiError, TokenMessage};
-use crate::settings::TokenClass;
+use crate::settings::{Settings, TokenClass};
 use crate::tokens::{Claims, TokenBackend, TokenError, now};
 
 /// A token that passed every check of one of the `AUTH_TOKEN_CLASSES`.
@@ -34,8 +35,31 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
+    /// With a backend built by the caller. One that verifies with `JWK_URL` needs its keys
+    /// started ([`crate::jwks::JwksKeys::start`]); [`Authenticator::from_settings`] does it.
     pub fn new(backend: Arc<TokenBackend>) -> Self {
         Self { backend }
+    }
+
+    /// The token rules of `settings`, keys decoded once; with `JWK_URL` (and an asymmetric
+    /// algorithm), the JWKS refresher is started on the current tokio runtime (call it from
+    /// inside one, e.g. `#[actix_web::main]`). `registry`: where the `tokenpair_jwks_*`
+    /// metrics go.
+    pub fn from_settings(
+        settings: &Settings,
+        registry: Option<&prometheus::Registry>,
+    ) -> Result<Self, String> {
+        let backend = TokenBackend::for_verifying(settings.jwt.clone()).map_err(|e| e.0)?;
+        if let Some(jwks) = backend.jwks() {
+            jwks.start(&settings.jwks, registry)?;
+        }
+        Ok(Self::new(Arc::new(backend)))
+    }
+
+    /// Whether it can verify tokens now: always, but with `JWK_URL` only once a key set has
+    /// been fetched (a service's `/readyz`).
+    pub fn is_ready(&self) -> bool {
+        self.backend.jwks().is_none_or(|jwks| jwks.is_loaded())
     }
 
     pub fn backend(&self) -> &TokenBackend {
@@ -83,6 +107,10 @@ impl Authenticator {
         now: f64,
         blacklisted: impl Fn(TokenClass, &Claims) -> bool,
     ) -> Result<ValidatedToken, ApiError> {
+        if !self.is_ready() {
+            // No key to judge the token with yet (JWK_URL not fetched): not the client's fault.
+            return Err(ApiError::service_unavailable());
+        }
         let classes = &self.backend.settings().auth_token_classes;
         // PyJWT's part does not depend on the class: decode once
         let decoded = self.backend.decode(raw, now);

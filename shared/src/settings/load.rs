@@ -5,8 +5,10 @@ use super::catalogue::{
     self, Applied, Extension, JWT_TABLE, OUR_TABLE, OURS, RawValue, SIMPLE_JWT, did_you_mean,
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
+use super::{
+    JwksSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt,
+};
 use super::{JwtSettings, values};
-use super::{KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -160,6 +162,7 @@ impl Settings {
         let Sections {
             keys,
             server,
+            jwks,
             log,
             service,
         } = sections;
@@ -167,6 +170,7 @@ impl Settings {
             keys,
             jwt,
             server,
+            jwks,
             log,
             warnings,
             explicit,
@@ -180,6 +184,7 @@ impl Settings {
 struct Sections<X> {
     keys: KeySettings,
     server: ServerSettings,
+    jwks: JwksSettings,
     log: LogSettings,
     service: X,
 }
@@ -193,6 +198,7 @@ impl<X: Extension> Sections<X> {
     ) -> Option<Result<Applied, String>> {
         catalogue::apply(&mut self.keys, table, name, raw)
             .or_else(|| catalogue::apply(&mut self.server, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.jwks, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.log, table, name, raw))
             .or_else(|| self.service.apply(table, name, raw))
     }
@@ -202,6 +208,7 @@ impl<X: Extension> Sections<X> {
         let table = OURS;
         catalogue::names::<KeySettings>(table)
             .chain(catalogue::names::<ServerSettings>(table))
+            .chain(catalogue::names::<JwksSettings>(table))
             .chain(catalogue::names::<LogSettings>(table))
             .chain(X::names())
             .collect()
@@ -212,6 +219,7 @@ impl<X: Extension> Sections<X> {
         catalogue::file_variables::<KeySettings>()
             .chain(catalogue::file_variables::<JwtSettings>())
             .chain(catalogue::file_variables::<ServerSettings>())
+            .chain(catalogue::file_variables::<JwksSettings>())
             .chain(catalogue::file_variables::<LogSettings>())
             .chain(X::file_variables())
             .collect()

@@ -24,6 +24,7 @@
 
 pub mod catalogue;
 mod files;
+mod jwks;
 mod keys;
 mod load;
 mod secret;
@@ -32,6 +33,7 @@ mod simplejwt;
 pub mod values;
 
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
+pub use jwks::JwksSettings;
 pub use keys::{
     KeyRules, KeySettings, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes, require_rsa_bits,
 };
@@ -53,6 +55,8 @@ pub struct Settings {
     pub keys: KeySettings,
     pub jwt: JwtSettings,
     pub server: ServerSettings,
+    /// How keys are fetched from `SIMPLE_JWT.JWK_URL` (resource services).
+    pub jwks: JwksSettings,
     pub log: LogSettings,
     /// To be logged at start-up.
     pub warnings: Vec<String>,

@@ -12,10 +12,12 @@ use jsonwebtoken::crypto::{self, JwtVerifier, rust_crypto::DEFAULT_PROVIDER};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ascii_json::ascii_json;
 use super::keys::{algorithm_name, decoding_key, encoding_key};
+use crate::jwks::JwksKeys;
 use crate::settings::{JwtSettings, SettingsError};
 
 /// A token payload: claims in insertion order, as simplejwt keeps them.
@@ -39,6 +41,10 @@ pub enum DecodeError {
     Algorithm,
     Signature,
     Claims,
+    /// With `JWK_URL`: the token names no `kid`, or one the fetched set does not hold.
+    UnknownKey,
+    /// With `JWK_URL`: no key set has been fetched yet.
+    NoKeys,
 }
 
 /// Signing failed (only possible with a broken asymmetric key).
@@ -53,7 +59,22 @@ pub struct Codec {
     algorithm: Algorithm,
     header_segment: String,
     encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    verifying: Verifying,
+}
+
+/// Where the verifying key comes from.
+enum Verifying {
+    /// The settings' key (HMAC secret or PEM public key).
+    Configured(DecodingKey),
+    /// The JWKS at `JWK_URL`, by the token's `kid`.
+    Fetched(Arc<JwksKeys>),
+}
+
+/// A process-wide unique id for a decoded key (a codec's own, or one fetched from a JWKS):
+/// the key of the per-thread verifier cache.
+pub(crate) fn new_key_id() -> u64 {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 impl std::fmt::Debug for Codec {
@@ -70,9 +91,17 @@ impl Codec {
     pub fn for_signing(jwt: &JwtSettings) -> Result<Self, SettingsError> {
         jwt.require_signing_key()?;
         jwt.require_verifying_key()?;
+        if jwt.verifying_key.is_none() && jwt.jwk_url_verifies().is_some() {
+            return Err(SettingsError(format!(
+                "SIMPLE_JWT.VERIFYING_KEY: no verifying key: the service that signs verifies \
+                 {} tokens with the PEM public key in SIMPLE_JWT__VERIFYING_KEY (JWK_URL is \
+                 for resource services)",
+                algorithm_name(jwt.algorithm)
+            )));
+        }
         let codec = Self {
             encoding: Some(encoding_key(jwt)?),
-            ..Self::for_verifying(jwt)?
+            ..Self::with_keys(jwt, Verifying::Configured(decoding_key(jwt)?))
         };
         let probe = codec
             .encode(&Claims::new())
@@ -86,25 +115,42 @@ impl Codec {
         Ok(codec)
     }
 
-    /// Keys for verifying only (protected-service).
+    /// Keys for verifying only (protected-service): the configured key, or with `JWK_URL` (and
+    /// an asymmetric algorithm) an empty [`JwksKeys`] that the service starts
+    /// ([`Codec::jwks`], [`JwksKeys::start`]).
     pub fn for_verifying(jwt: &JwtSettings) -> Result<Self, SettingsError> {
         jwt.require_verifying_key()?;
+        let verifying = match jwt.jwk_url_verifies() {
+            Some(url) => Verifying::Fetched(Arc::new(JwksKeys::new(url, jwt.algorithm))),
+            None => Verifying::Configured(decoding_key(jwt)?),
+        };
+        Ok(Self::with_keys(jwt, verifying))
+    }
+
+    fn with_keys(jwt: &JwtSettings, verifying: Verifying) -> Self {
         let header = format!(
             r#"{{"alg":"{}","typ":"JWT"}}"#,
             algorithm_name(jwt.algorithm)
         );
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        Ok(Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        Self {
+            id: new_key_id(),
             algorithm: jwt.algorithm,
             header_segment: URL_SAFE_NO_PAD.encode(header),
             encoding: None,
-            decoding: decoding_key(jwt)?,
-        })
+            verifying,
+        }
     }
 
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
+    }
+
+    /// The fetched key set, when this codec verifies with `JWK_URL`'s keys.
+    pub fn jwks(&self) -> Option<&Arc<JwksKeys>> {
+        match &self.verifying {
+            Verifying::Fetched(jwks) => Some(jwks),
+            Verifying::Configured(_) => None,
+        }
     }
 
     /// `header.payload.signature`, payload as compact ASCII-escaped JSON.
@@ -129,13 +175,29 @@ impl Codec {
     pub fn decode(&self, token: &[u8]) -> Result<Claims, DecodeError> {
         let (signing_input, signature) = split_last_dot(token).ok_or(DecodeError::Segments)?;
         let (header, payload) = split_first_dot(signing_input).ok_or(DecodeError::Segments)?;
-        // Our own header (every token we issue) needs no parsing.
-        if header != self.header_segment.as_bytes() {
-            self.check_header(&b64(header)?)?;
-        }
+        let kid = match &self.verifying {
+            // Our own header (every token we issue) needs no parsing.
+            Verifying::Configured(_) if header == self.header_segment.as_bytes() => None,
+            _ => self.check_header(&b64(header)?)?,
+        };
         let payload = b64(payload)?;
         let signature = b64(signature)?;
-        self.verify_signature(signing_input, &signature)?;
+        match &self.verifying {
+            Verifying::Configured(key) => {
+                self.verify_signature(self.id, key, signing_input, &signature)?;
+            }
+            Verifying::Fetched(jwks) => {
+                let set = jwks.current().ok_or(DecodeError::NoKeys)?;
+                // PyJWKClient's rule: a token without `kid` matches no key of a set.
+                let Some(found) = kid.as_deref().and_then(|kid| set.find(kid)) else {
+                    if kid.is_some() {
+                        jwks.unknown_kid();
+                    }
+                    return Err(DecodeError::UnknownKey);
+                };
+                self.verify_signature(found.id, &found.key, signing_input, &signature)?;
+            }
+        }
 
         match serde_json::from_slice::<Value>(&payload) {
             Ok(Value::Object(map)) => Ok(map),
@@ -152,32 +214,45 @@ thread_local! {
 }
 
 impl Codec {
-    fn verify_signature(&self, input: &[u8], signature: &Vec<u8>) -> Result<(), DecodeError> {
+    /// `key_id`: the id of `key` ([`new_key_id`]), under which its verifier is cached.
+    fn verify_signature(
+        &self,
+        key_id: u64,
+        key: &DecodingKey,
+        input: &[u8],
+        signature: &Vec<u8>,
+    ) -> Result<(), DecodeError> {
         VERIFIER.with(|cell| {
             let mut slot = cell.try_borrow_mut().map_err(|_| DecodeError::Signature)?;
             let verifier = match slot.take() {
-                Some((id, verifier)) if id == self.id => verifier,
-                _ => (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, &self.decoding)
+                Some((id, verifier)) if id == key_id => verifier,
+                _ => (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, key)
                     .map_err(|_| DecodeError::Signature)?,
             };
             let verified = verifier.verify(input, signature);
-            *slot = Some((self.id, verifier));
+            *slot = Some((key_id, verifier));
             verified.map_err(|_| DecodeError::Signature)
         })
     }
 
-    fn check_header(&self, header: &[u8]) -> Result<(), DecodeError> {
+    /// The header's checks; its `kid`, if any.
+    fn check_header(&self, header: &[u8]) -> Result<Option<String>, DecodeError> {
         let header: Value = serde_json::from_slice(header).map_err(|_| DecodeError::Header)?;
-        let header = header.as_object().ok_or(DecodeError::Header)?;
+        let mut header = match header {
+            Value::Object(map) => map,
+            _ => return Err(DecodeError::Header),
+        };
         // PyJWT insists that a `kid` is a string; any `typ` is fine.
-        if header.get("kid").is_some_and(|kid| !kid.is_string()) {
-            return Err(DecodeError::Header);
-        }
+        let kid = match header.remove("kid") {
+            None => None,
+            Some(Value::String(kid)) => Some(kid),
+            Some(_) => return Err(DecodeError::Header),
+        };
         // The algorithm comes from our settings, never from the token.
         if header.get("alg").and_then(Value::as_str) != Some(algorithm_name(self.algorithm)) {
             return Err(DecodeError::Algorithm);
         }
-        Ok(())
+        Ok(kid)
     }
 }
 

@@ -4,7 +4,7 @@
 mod ascii_json;
 pub mod claims;
 pub mod codec;
-mod keys;
+pub(crate) mod keys;
 
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -114,6 +114,12 @@ impl TokenBackend {
 
     pub fn settings(&self) -> &JwtSettings {
         &self.jwt
+    }
+
+    /// The keys fetched from `JWK_URL`, when this backend verifies with them (they must be
+    /// started: [`crate::jwks::JwksKeys::start`]).
+    pub fn jwks(&self) -> Option<&std::sync::Arc<crate::jwks::JwksKeys>> {
+        self.codec.jwks()
     }
 
     /// The first `AUTH_HEADER_TYPES` entry, used in `WWW-Authenticate`.

@@ -10,7 +10,7 @@ use super::catalogue::{SIMPLE_JWT, Section, Setting, set};
 use super::values;
 use super::{KeyRules, Secret, SettingsError};
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
-use parsers::{algorithm, audience, header_name, header_types, token_classes};
+use parsers::{algorithm, audience, header_name, header_types, jwk_url, token_classes};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,8 +150,10 @@ impl Section for JwtSettings {
             SIMPLE_JWT,
             "JWK_URL",
             "none",
-            "not supported (keys are not fetched): refused with an asymmetric algorithm, ignored with HMAC",
-            |s, raw| set(&mut s.jwk_url, values::optional(raw, values::string)),
+            "`http://` URL of a JWKS (auth-service's `/.well-known/jwks.json`): a resource service \
+             verifies asymmetric tokens with its keys, by `kid`, and needs no key of its own \
+             (ignored with HMAC and by auth-service)",
+            |s, raw| set(&mut s.jwk_url, values::optional(raw, jwk_url)),
         ),
         Setting::new(
             SIMPLE_JWT,
@@ -332,12 +334,12 @@ impl JwtSettings {
         if self.is_hmac() {
             return self.require_signing_key();
         }
-        if self.verifying_key.is_some() {
+        if self.verifying_key.is_some() || self.jwk_url.is_some() {
             return Ok(());
         }
         Err(SettingsError(format!(
             "SIMPLE_JWT.VERIFYING_KEY: no verifying key: {:?} verifies with a PEM public key in \
-             SIMPLE_JWT__VERIFYING_KEY",
+             SIMPLE_JWT__VERIFYING_KEY, or with the keys of a JWKS at SIMPLE_JWT__JWK_URL",
             self.algorithm
         )))
     }
@@ -369,15 +371,22 @@ impl JwtSettings {
                     ));
                 }
             }
-        } else if self.jwk_url.is_some() {
-            // simplejwt would fetch keys from it by `kid`; silently using VERIFYING_KEY
-            // instead would verify against the wrong key set.
-            return Err(SettingsError(
-                "SIMPLE_JWT.JWK_URL: not supported by tokenpair (keys are not fetched); \
-                 set SIMPLE_JWT__VERIFYING_KEY to the PEM public key instead"
-                    .into(),
-            ));
+        } else if self.jwk_url.is_some() && self.verifying_key.is_some() {
+            // simplejwt's TokenBackend asks its PyJWKClient first and never reads
+            // VERIFYING_KEY then; a resource service does the same (`jwk_url_verifies`).
+            warnings.push(
+                "SIMPLE_JWT.VERIFYING_KEY: not used to verify by a service with \
+                 SIMPLE_JWT.JWK_URL: tokens are verified with the JWKS's keys"
+                    .to_owned(),
+            );
         }
         Ok(())
+    }
+
+    /// Where a verifying-only service gets its keys: the JWKS at `JWK_URL` for an asymmetric
+    /// algorithm (simplejwt's order), else the configured key. The signing service always
+    /// verifies with its own keys.
+    pub fn jwk_url_verifies(&self) -> Option<&str> {
+        self.jwk_url.as_deref().filter(|_| !self.is_hmac())
     }
 }
