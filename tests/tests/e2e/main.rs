@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod differential;
 mod hostile_input;
+mod jwk_url;
 mod keys_files;
 mod lifecycle;
 mod observability;
@@ -42,5 +43,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(attacks::tests());
     tests.extend(catalogue::tests());
     tests.extend(secrets_files::tests());
+    tests.extend(jwk_url::tests());
     tests::harness::main(tests)
 }
