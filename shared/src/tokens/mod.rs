@@ -4,12 +4,15 @@
 mod ascii_json;
 pub mod claims;
 pub mod codec;
+pub mod key_set;
 mod keys;
 
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use codec::{Claims, Codec, DecodeError, SignError};
+pub use key_set::{KeySet, Keys, VerifyingKey};
+pub use keys::algorithm_name;
 
 use crate::settings::{JwtSettings, SettingsError, TokenClass};
 use claims::ClaimsVerdict;
@@ -112,8 +115,19 @@ impl TokenBackend {
         Ok(Self { jwt, codec })
     }
 
+    /// For services that verify with a key set kept up to date elsewhere (`JWK_URL`).
+    pub fn with_keys(jwt: JwtSettings, keys: std::sync::Arc<Keys>) -> Self {
+        let codec = Codec::with_keys(jwt.algorithm, keys);
+        Self { jwt, codec }
+    }
+
     pub fn settings(&self) -> &JwtSettings {
         &self.jwt
+    }
+
+    /// The signing and verifying keys (the key set, the `kid` of issued tokens).
+    pub fn codec(&self) -> &Codec {
+        &self.codec
     }
 
     /// The first `AUTH_HEADER_TYPES` entry, used in `WWW-Authenticate`.

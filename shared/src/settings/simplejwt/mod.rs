@@ -66,6 +66,8 @@ pub struct JwtSettings {
     pub check_user_is_active: bool,
     /// Not simplejwt's: where the HMAC key came from and whether a short one is allowed.
     pub key_rules: KeyRules,
+    /// Not simplejwt's: `TOKENPAIR.PREVIOUS_VERIFYING_KEYS`, tried after the current key.
+    pub previous_verifying_keys: Vec<Secret>,
 }
 
 /// simplejwt's settings, in the README's order; the Python hooks and removed names are below.
@@ -301,6 +303,7 @@ impl JwtSettings {
             revoke_token_claim: "hash_password".to_owned(),
             check_user_is_active: true,
             key_rules: KeyRules::default(),
+            previous_verifying_keys: Vec::new(),
         }
     }
 
