@@ -1,6 +1,7 @@
 //! The route table: every URL of the auth service, in one place.
 
 mod blacklist;
+pub mod jwks;
 mod logout_all;
 mod obtain;
 mod openapi;
@@ -15,7 +16,9 @@ use actix_web::web;
 use shared::views::READY_PATH;
 
 pub use table::SLASHED_PATHS;
-use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
+use table::{
+    BLACKLIST, JWKS, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY,
+};
 
 /// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
 pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
@@ -34,6 +37,11 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
     if blacklist {
         cfg.service(logout_all::resource());
     }
+    cfg.service(
+        web::resource(JWKS)
+            .name(JWKS)
+            .route(web::get().to(jwks::jwks)),
+    );
     cfg.service(
         web::resource(SCHEMA)
             .name(SCHEMA)

@@ -61,6 +61,9 @@ pub const REFRESH_SLIDING: TokenView = TokenView {
 
 pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
 
+/// The public keys tokens verify with (`jwks.rs`).
+pub const JWKS: &str = "/.well-known/jwks.json";
+
 /// The OpenAPI document of this service.
 pub const SCHEMA: &str = "/api/schema/";
 

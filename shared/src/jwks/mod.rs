@@ -11,57 +11,30 @@
 //! publishes the new key before signing with it. When the endpoint fails, the keys already
 //! fetched keep serving; an answer that is not a usable JWKS never replaces them.
 //!
-//! Requests read the set through [`JwksKeys::current`]: a read lock held for one `Arc` clone.
+//! The fetched set lives in the same [`Keys`] handle configured keys do (`tokens::key_set`):
+//! requests read it with one read lock and an `Arc` clone; a fetch swaps a new set in.
 
 mod fetch;
 mod parse;
 mod refresh;
 
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 
 pub use fetch::{DEADLINE, MAX_BODY_BYTES};
 pub use parse::{MAX_KEYS, Parsed, Refused, parse};
 
 use crate::settings::JwksSettings;
+use crate::tokens::{KeySet, Keys};
 
-/// One key of the fetched set.
-pub struct FetchedKey {
-    /// Unique in the process: tells the verifier cached for this key apart (`tokens::codec`).
-    pub id: u64,
-    pub kid: String,
-    pub key: DecodingKey,
-}
-
-/// The keys of one successful fetch, in the document's order.
-pub struct KeySet {
-    keys: Vec<FetchedKey>,
-}
-
-impl KeySet {
-    pub fn find(&self, kid: &str) -> Option<&FetchedKey> {
-        self.keys.iter().find(|key| key.kid == kid)
-    }
-
-    pub fn kids(&self) -> impl Iterator<Item = &str> {
-        self.keys.iter().map(|key| key.kid.as_str())
-    }
-
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-}
-
-/// The keys of one `JWK_URL`, as last fetched; `None` until the first fetch succeeds.
+/// The keys of one `JWK_URL`: the [`Keys`] handle the codec verifies with (empty until the
+/// first fetch succeeds), and the refresher's inputs.
 pub struct JwksKeys {
     url: String,
     algorithm: Algorithm,
-    current: RwLock<Option<Arc<KeySet>>>,
+    keys: Arc<Keys>,
+    loaded: AtomicBool,
     signal: Arc<Signal>,
     started: AtomicBool,
 }
@@ -87,7 +60,8 @@ impl JwksKeys {
         Self {
             url: url.to_owned(),
             algorithm,
-            current: RwLock::new(None),
+            keys: Arc::new(Keys::new(KeySet::default())),
+            loaded: AtomicBool::new(false),
             signal: Arc::new(Signal {
                 wanted: AtomicBool::new(false),
                 wake: tokio::sync::Notify::new(),
@@ -96,20 +70,14 @@ impl JwksKeys {
         }
     }
 
-    /// The set in use, `None` before the first successful fetch.
-    pub fn current(&self) -> Option<Arc<KeySet>> {
-        self.current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+    /// The handle the codec reads (`Codec::with_keys`).
+    pub fn keys(&self) -> &Arc<Keys> {
+        &self.keys
     }
 
     /// Whether a fetch has succeeded: until then the service is not ready.
     pub fn is_loaded(&self) -> bool {
-        self.current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .is_some()
+        self.loaded.load(Ordering::Acquire)
     }
 
     /// A token named a `kid` the set does not hold: ask for a fetch. Cheap (one atomic swap),
@@ -120,12 +88,9 @@ impl JwksKeys {
         }
     }
 
-    fn replace(&self, keys: Vec<FetchedKey>) {
-        let set = Arc::new(KeySet { keys });
-        *self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(set);
+    fn replace(&self, set: KeySet) {
+        self.keys.replace(set);
+        self.loaded.store(true, Ordering::Release);
     }
 
     /// Starts the refresher on the current tokio runtime (once; later calls do nothing). It

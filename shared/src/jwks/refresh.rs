@@ -12,9 +12,9 @@ use tokio::time::{Instant, sleep_until};
 
 use super::fetch::{FetchError, fetch};
 use super::parse::{Refused, parse};
-use super::{FetchedKey, JwksKeys, Signal};
+use super::{JwksKeys, Signal};
 use crate::settings::JwksSettings;
-use crate::tokens::codec::new_key_id;
+use crate::tokens::KeySet;
 
 /// The first retry after a failed fetch; each next one waits twice as long, up to the cooldown.
 const FIRST_RETRY: Duration = Duration::from_millis(250);
@@ -72,8 +72,13 @@ impl Refresher {
                 metrics.fetches.with_label_values(&[label]).inc();
             }
             let next = match outcome {
-                Ok((fetched, skipped)) => {
-                    let new_kids: Vec<String> = fetched.iter().map(|k| k.kid.clone()).collect();
+                Ok((set, skipped)) => {
+                    let new_kids: Vec<String> = set
+                        .keys()
+                        .iter()
+                        .filter_map(|k| k.kid())
+                        .map(str::to_owned)
+                        .collect();
                     // Logged when the set changes, not at every scheduled fetch.
                     if failing || new_kids != kids {
                         tracing::info!(url = %shown, kids = ?new_kids, "JWKS keys loaded");
@@ -85,14 +90,18 @@ impl Refresher {
                         metrics.keys.set(new_kids.len() as i64);
                         metrics.last_success.set(unix_now());
                     }
-                    keys.replace(fetched);
+                    keys.replace(set);
                     kids = new_kids;
                     failing = false;
                     retry = FIRST_RETRY;
                     attempt + self.settings.refresh
                 }
                 Err(failure) => {
-                    let held = keys.current().map_or(0, |set| set.len());
+                    let held = if keys.is_loaded() {
+                        keys.keys().current().len()
+                    } else {
+                        0
+                    };
                     if !failing {
                         if held == 0 {
                             tracing::warn!(url = %shown, reason = %failure.reason(),
@@ -121,21 +130,12 @@ impl Refresher {
     }
 
     /// The usable keys, and the others with why they were skipped.
-    async fn fetch_once(&self) -> Result<(Vec<FetchedKey>, Skipped), Failure> {
+    async fn fetch_once(&self) -> Result<(KeySet, Skipped), Failure> {
         let body = fetch(&self.client, &self.url)
             .await
             .map_err(Failure::Fetch)?;
         let parsed = parse(&body, self.algorithm).map_err(Failure::Refused)?;
-        let keys = parsed
-            .keys
-            .into_iter()
-            .map(|key| FetchedKey {
-                id: new_key_id(),
-                kid: key.kid,
-                key: key.key,
-            })
-            .collect();
-        Ok((keys, parsed.skipped))
+        Ok((parsed.set, parsed.skipped))
     }
 }
 

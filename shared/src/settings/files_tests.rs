@@ -51,7 +51,8 @@ fn the_shared_secrets_and_the_verifying_key_accept_a_file() {
         [
             "SECRET_KEY",
             "SIMPLE_JWT__SIGNING_KEY",
-            "SIMPLE_JWT__VERIFYING_KEY"
+            "SIMPLE_JWT__VERIFYING_KEY",
+            "TOKENPAIR__PREVIOUS_VERIFYING_KEYS"
         ]
     );
 }

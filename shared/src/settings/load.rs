@@ -157,6 +157,7 @@ impl Settings {
         }
         // Refused (unless allowed) where the keys are decoded, for `check` and `serve` alike.
         jwt.key_rules.allow_weak_key = sections.keys.allow_weak_key;
+        jwt.previous_verifying_keys = sections.keys.previous_verifying_keys.clone();
         warnings.extend(jwt.weak_key_warning());
 
         let Sections {

@@ -35,7 +35,8 @@ pub mod values;
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
 pub use jwks::JwksSettings;
 pub use keys::{
-    KeyRules, KeySettings, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes, require_rsa_bits,
+    KeyRules, KeySettings, MAKE_HMAC_KEY, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes,
+    require_rsa_bits,
 };
 pub use secret::Secret;
 pub use server::{LogFormat, LogSettings, ServerSettings, cores};

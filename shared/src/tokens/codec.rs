@@ -9,15 +9,14 @@ use base64::alphabet::URL_SAFE;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use jsonwebtoken::crypto::{self, JwtVerifier, rust_crypto::DEFAULT_PROVIDER};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ascii_json::ascii_json;
-use super::keys::{algorithm_name, decoding_key, encoding_key};
-use crate::jwks::JwksKeys;
+use super::key_set::{KeySet, Keys, Unchosen, VerifyingKey};
+use super::keys::encoding_key;
 use crate::settings::{JwtSettings, SettingsError};
 
 /// A token payload: claims in insertion order, as simplejwt keeps them.
@@ -39,12 +38,10 @@ pub enum DecodeError {
     Base64,
     Header,
     Algorithm,
+    /// A `kid` no key in the set has (a key fetcher may look again).
+    UnknownKey,
     Signature,
     Claims,
-    /// With `JWK_URL`: the token names no `kid`, or one the fetched set does not hold.
-    UnknownKey,
-    /// With `JWK_URL`: no key set has been fetched yet.
-    NoKeys,
 }
 
 /// Signing failed (only possible with a broken asymmetric key).
@@ -52,29 +49,19 @@ pub enum DecodeError {
 #[error("could not sign the token: {0}")]
 pub struct SignError(String);
 
-/// Signs and verifies with the keys of the settings, decoded once.
+/// Signs with the settings' key and verifies with a [`Keys`] set (the settings' keys, or a
+/// set a key fetcher replaces while the service runs).
 pub struct Codec {
-    /// Tells this codec's cached verifier apart from another codec's on the same thread.
-    id: u64,
     algorithm: Algorithm,
+    signer: Option<Signer>,
+    keys: Arc<Keys>,
+}
+
+/// The signing key and the header of every token it signs (with its `kid` when public).
+struct Signer {
+    key: EncodingKey,
     header_segment: String,
-    encoding: Option<EncodingKey>,
-    verifying: Verifying,
-}
-
-/// Where the verifying key comes from.
-enum Verifying {
-    /// The settings' key (HMAC secret or PEM public key).
-    Configured(DecodingKey),
-    /// The JWKS at `JWK_URL`, by the token's `kid`.
-    Fetched(Arc<JwksKeys>),
-}
-
-/// A process-wide unique id for a decoded key (a codec's own, or one fetched from a JWKS):
-/// the key of the per-thread verifier cache.
-pub(crate) fn new_key_id() -> u64 {
-    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    kid: Option<String>,
 }
 
 impl std::fmt::Debug for Codec {
@@ -90,54 +77,49 @@ impl Codec {
     /// caught here, at start-up, rather than as "Token is invalid" for everyone.
     pub fn for_signing(jwt: &JwtSettings) -> Result<Self, SettingsError> {
         jwt.require_signing_key()?;
-        jwt.require_verifying_key()?;
-        if jwt.verifying_key.is_none() && jwt.jwk_url_verifies().is_some() {
-            return Err(SettingsError(format!(
-                "SIMPLE_JWT.VERIFYING_KEY: no verifying key: the service that signs verifies \
-                 {} tokens with the PEM public key in SIMPLE_JWT__VERIFYING_KEY (JWK_URL is \
-                 for resource services)",
-                algorithm_name(jwt.algorithm)
-            )));
-        }
-        let codec = Self {
-            encoding: Some(encoding_key(jwt)?),
-            ..Self::with_keys(jwt, Verifying::Configured(decoding_key(jwt)?))
+        let set = KeySet::from_settings(jwt)?;
+        let key = encoding_key(jwt)?;
+        let current = set
+            .current()
+            .ok_or_else(|| SettingsError("SIMPLE_JWT.VERIFYING_KEY: no verifying key".into()))?;
+        // The current verifying key is the signing key's pair (checked below), so its
+        // thumbprint is the signing key's.
+        let signer = Signer {
+            key,
+            header_segment: current.header_segment().to_owned(),
+            kid: current.kid().map(str::to_owned),
         };
-        let probe = codec
-            .encode(&Claims::new())
+        let probe = sign(&signer, jwt.algorithm, &Claims::new())
             .map_err(|e| SettingsError(format!("SIMPLE_JWT.SIGNING_KEY: {e}")))?;
-        if codec.decode(probe.as_bytes()).is_err() {
+        // Against the current key alone: a previous key that happens to verify is no pair.
+        let (input, signature) = split_last_dot(probe.as_bytes()).unwrap_or_default();
+        let verified = b64(signature)
+            .is_ok_and(|signature| verify_signature(current, input, &signature).is_ok());
+        if !verified {
             return Err(SettingsError(
                 "SIMPLE_JWT.VERIFYING_KEY: does not verify what SIGNING_KEY signs (not a key pair)"
                     .into(),
             ));
         }
-        Ok(codec)
-    }
-
-    /// Keys for verifying only (protected-service): the configured key, or with `JWK_URL` (and
-    /// an asymmetric algorithm) an empty [`JwksKeys`] that the service starts
-    /// ([`Codec::jwks`], [`JwksKeys::start`]).
-    pub fn for_verifying(jwt: &JwtSettings) -> Result<Self, SettingsError> {
-        jwt.require_verifying_key()?;
-        let verifying = match jwt.jwk_url_verifies() {
-            Some(url) => Verifying::Fetched(Arc::new(JwksKeys::new(url, jwt.algorithm))),
-            None => Verifying::Configured(decoding_key(jwt)?),
-        };
-        Ok(Self::with_keys(jwt, verifying))
-    }
-
-    fn with_keys(jwt: &JwtSettings, verifying: Verifying) -> Self {
-        let header = format!(
-            r#"{{"alg":"{}","typ":"JWT"}}"#,
-            algorithm_name(jwt.algorithm)
-        );
-        Self {
-            id: new_key_id(),
+        Ok(Self {
             algorithm: jwt.algorithm,
-            header_segment: URL_SAFE_NO_PAD.encode(header),
-            encoding: None,
-            verifying,
+            signer: Some(signer),
+            keys: Arc::new(Keys::new(set)),
+        })
+    }
+
+    /// Keys for verifying only (protected-service): the settings' current and previous keys.
+    pub fn for_verifying(jwt: &JwtSettings) -> Result<Self, SettingsError> {
+        let set = KeySet::from_settings(jwt)?;
+        Ok(Self::with_keys(jwt.algorithm, Arc::new(Keys::new(set))))
+    }
+
+    /// Verifying with a key set someone else keeps up to date (a `JWK_URL` fetcher).
+    pub fn with_keys(algorithm: Algorithm, keys: Arc<Keys>) -> Self {
+        Self {
+            algorithm,
+            signer: None,
+            keys,
         }
     }
 
@@ -145,58 +127,45 @@ impl Codec {
         self.algorithm
     }
 
-    /// The fetched key set, when this codec verifies with `JWK_URL`'s keys.
-    pub fn jwks(&self) -> Option<&Arc<JwksKeys>> {
-        match &self.verifying {
-            Verifying::Fetched(jwks) => Some(jwks),
-            Verifying::Configured(_) => None,
-        }
+    /// The key set this codec verifies with.
+    pub fn keys(&self) -> &Arc<Keys> {
+        &self.keys
+    }
+
+    /// The `kid` of the tokens this codec signs (`None` for HMAC or a verifier).
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.signer.as_ref().and_then(|s| s.kid.as_deref())
     }
 
     /// `header.payload.signature`, payload as compact ASCII-escaped JSON.
     pub fn encode(&self, payload: &Claims) -> Result<String, SignError> {
-        let key = self
-            .encoding
+        let signer = self
+            .signer
             .as_ref()
             .ok_or_else(|| SignError("this service has no signing key".into()))?;
-        let mut token = String::with_capacity(256);
-        token.push_str(&self.header_segment);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(ascii_json(payload), &mut token);
-        let signature = crypto::sign(token.as_bytes(), key, self.algorithm)
-            .map_err(|e| SignError(e.to_string()))?;
-        token.push('.');
-        token.push_str(&signature);
-        Ok(token)
+        sign(signer, self.algorithm, payload)
     }
 
     /// PyJWT's `decode_complete` up to (not including) the claim checks:
-    /// segments, header, pinned algorithm, signature, payload object.
+    /// segments, header, pinned algorithm, key by `kid`, signature, payload object.
     pub fn decode(&self, token: &[u8]) -> Result<Claims, DecodeError> {
         let (signing_input, signature) = split_last_dot(token).ok_or(DecodeError::Segments)?;
         let (header, payload) = split_first_dot(signing_input).ok_or(DecodeError::Segments)?;
-        let kid = match &self.verifying {
-            // Our own header (every token we issue) needs no parsing.
-            Verifying::Configured(_) if header == self.header_segment.as_bytes() => None,
-            _ => self.check_header(&b64(header)?)?,
-        };
+        let set = self.keys.current();
+        let candidates = set.candidates(header).map_err(|unchosen| match unchosen {
+            Unchosen::Base64 => DecodeError::Base64,
+            Unchosen::Header => DecodeError::Header,
+            Unchosen::Algorithm => DecodeError::Algorithm,
+            Unchosen::UnknownKid => DecodeError::UnknownKey,
+        })?;
         let payload = b64(payload)?;
         let signature = b64(signature)?;
-        match &self.verifying {
-            Verifying::Configured(key) => {
-                self.verify_signature(self.id, key, signing_input, &signature)?;
-            }
-            Verifying::Fetched(jwks) => {
-                let set = jwks.current().ok_or(DecodeError::NoKeys)?;
-                // PyJWKClient's rule: a token without `kid` matches no key of a set.
-                let Some(found) = kid.as_deref().and_then(|kid| set.find(kid)) else {
-                    if kid.is_some() {
-                        jwks.unknown_kid();
-                    }
-                    return Err(DecodeError::UnknownKey);
-                };
-                self.verify_signature(found.id, &found.key, signing_input, &signature)?;
-            }
+        // Current key first; a previous key only for tokens signed before a rotation.
+        if !candidates
+            .iter()
+            .any(|key| verify_signature(key, signing_input, &signature).is_ok())
+        {
+            return Err(DecodeError::Signature);
         }
 
         match serde_json::from_slice::<Value>(&payload) {
@@ -206,54 +175,53 @@ impl Codec {
     }
 }
 
-thread_local! {
-    /// jsonwebtoken's verifier holds the keyed HMAC state (two hash blocks of key
-    /// setup) but is not `Sync`: one per worker thread, built on first use rather
-    /// than on every request.
-    static VERIFIER: RefCell<Option<(u64, Box<dyn JwtVerifier>)>> = const { RefCell::new(None) };
+fn sign(signer: &Signer, algorithm: Algorithm, payload: &Claims) -> Result<String, SignError> {
+    let mut token = String::with_capacity(256);
+    token.push_str(&signer.header_segment);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(ascii_json(payload), &mut token);
+    let signature = crypto::sign(token.as_bytes(), &signer.key, algorithm)
+        .map_err(|e| SignError(e.to_string()))?;
+    token.push('.');
+    token.push_str(&signature);
+    Ok(token)
 }
 
-impl Codec {
-    /// `key_id`: the id of `key` ([`new_key_id`]), under which its verifier is cached.
-    fn verify_signature(
-        &self,
-        key_id: u64,
-        key: &DecodingKey,
-        input: &[u8],
-        signature: &Vec<u8>,
-    ) -> Result<(), DecodeError> {
-        VERIFIER.with(|cell| {
-            let mut slot = cell.try_borrow_mut().map_err(|_| DecodeError::Signature)?;
-            let verifier = match slot.take() {
-                Some((id, verifier)) if id == key_id => verifier,
-                _ => (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, key)
-                    .map_err(|_| DecodeError::Signature)?,
-            };
-            let verified = verifier.verify(input, signature);
-            *slot = Some((key_id, verifier));
-            verified.map_err(|_| DecodeError::Signature)
-        })
-    }
+/// How many keys' verifiers a worker thread keeps: the current key and a few previous ones.
+const CACHED_VERIFIERS: usize = 4;
 
-    /// The header's checks; its `kid`, if any.
-    fn check_header(&self, header: &[u8]) -> Result<Option<String>, DecodeError> {
-        let header: Value = serde_json::from_slice(header).map_err(|_| DecodeError::Header)?;
-        let mut header = match header {
-            Value::Object(map) => map,
-            _ => return Err(DecodeError::Header),
+thread_local! {
+    /// jsonwebtoken's verifier holds the keyed HMAC state (two hash blocks of key
+    /// setup) or the parsed public key, but is not `Sync`: one per key and worker thread,
+    /// built on first use rather than on every request.
+    static VERIFIERS: RefCell<Vec<(u64, Box<dyn JwtVerifier>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn verify_signature(
+    key: &VerifyingKey,
+    input: &[u8],
+    signature: &Vec<u8>,
+) -> Result<(), DecodeError> {
+    VERIFIERS.with(|cell| {
+        let mut cache = cell.try_borrow_mut().map_err(|_| DecodeError::Signature)?;
+        let at = match cache.iter().position(|(id, _)| *id == key.id) {
+            Some(at) => at,
+            None => {
+                let verifier = (DEFAULT_PROVIDER.verifier_factory)(&key.algorithm(), &key.decoding)
+                    .map_err(|_| DecodeError::Signature)?;
+                if cache.len() >= CACHED_VERIFIERS {
+                    // The oldest: keys replaced by a rotation or a fetch are not used again.
+                    cache.remove(0);
+                }
+                cache.push((key.id, verifier));
+                cache.len() - 1
+            }
         };
-        // PyJWT insists that a `kid` is a string; any `typ` is fine.
-        let kid = match header.remove("kid") {
-            None => None,
-            Some(Value::String(kid)) => Some(kid),
-            Some(_) => return Err(DecodeError::Header),
-        };
-        // The algorithm comes from our settings, never from the token.
-        if header.get("alg").and_then(Value::as_str) != Some(algorithm_name(self.algorithm)) {
-            return Err(DecodeError::Algorithm);
-        }
-        Ok(kid)
-    }
+        cache[at]
+            .1
+            .verify(input, signature)
+            .map_err(|_| DecodeError::Signature)
+    })
 }
 
 fn split_last_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -266,7 +234,7 @@ fn split_first_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&bytes[..at], &bytes[at + 1..]))
 }
 
-fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
+pub(super) fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
     LENIENT_URL_SAFE
         .decode(segment)
         .map_err(|_| DecodeError::Base64)

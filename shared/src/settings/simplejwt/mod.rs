@@ -66,6 +66,8 @@ pub struct JwtSettings {
     pub check_user_is_active: bool,
     /// Not simplejwt's: where the HMAC key came from and whether a short one is allowed.
     pub key_rules: KeyRules,
+    /// Not simplejwt's: `TOKENPAIR.PREVIOUS_VERIFYING_KEYS`, tried after the current key.
+    pub previous_verifying_keys: Vec<Secret>,
 }
 
 /// simplejwt's settings, in the README's order; the Python hooks and removed names are below.
@@ -303,6 +305,7 @@ impl JwtSettings {
             revoke_token_claim: "hash_password".to_owned(),
             check_user_is_active: true,
             key_rules: KeyRules::default(),
+            previous_verifying_keys: Vec::new(),
         }
     }
 
@@ -330,16 +333,18 @@ impl JwtSettings {
 
     /// For a service that verifies tokens. HMAC verifies with the signing key (simplejwt ignores
     /// VERIFYING_KEY then); asymmetric algorithms need VERIFYING_KEY.
+    /// A resource service with `JWK_URL` needs none ([`JwtSettings::jwk_url_verifies`]).
     pub fn require_verifying_key(&self) -> Result<(), SettingsError> {
         if self.is_hmac() {
             return self.require_signing_key();
         }
-        if self.verifying_key.is_some() || self.jwk_url.is_some() {
+        if self.verifying_key.is_some() {
             return Ok(());
         }
         Err(SettingsError(format!(
             "SIMPLE_JWT.VERIFYING_KEY: no verifying key: {:?} verifies with a PEM public key in \
-             SIMPLE_JWT__VERIFYING_KEY, or with the keys of a JWKS at SIMPLE_JWT__JWK_URL",
+             SIMPLE_JWT__VERIFYING_KEY (a resource service can fetch its keys from \
+             SIMPLE_JWT__JWK_URL instead)",
             self.algorithm
         )))
     }
@@ -371,14 +376,6 @@ impl JwtSettings {
                     ));
                 }
             }
-        } else if self.jwk_url.is_some() && self.verifying_key.is_some() {
-            // simplejwt's TokenBackend asks its PyJWKClient first and never reads
-            // VERIFYING_KEY then; a resource service does the same (`jwk_url_verifies`).
-            warnings.push(
-                "SIMPLE_JWT.VERIFYING_KEY: not used to verify by a service with \
-                 SIMPLE_JWT.JWK_URL: tokens are verified with the JWKS's keys"
-                    .to_owned(),
-            );
         }
         Ok(())
     }

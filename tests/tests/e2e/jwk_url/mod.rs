@@ -22,6 +22,8 @@ pub fn tests() -> Vec<E2e> {
         unknown_kids_cost_one_fetch_per_cooldown,
         cached_keys_survive_outages_and_bad_answers,
         starts_not_ready_until_the_jwks_answers,
+        auth_service_tokens_of_every_algorithm_verified_through_its_jwks,
+        auth_service_stopped_and_valid_tokens_still_pass,
     ]
 }
 
@@ -75,6 +77,7 @@ fn protected_with_jwk_url(ctx: &Ctx, url: &str, extra: &[(&str, &str)]) -> Strin
         ("SIMPLE_JWT__ALGORITHM", "RS256"),
         ("SIMPLE_JWT__JWK_URL", url),
     ];
+    // `extra` may name another algorithm: the later entry wins.
     env.extend_from_slice(extra);
     let settings = ctx.settings(&env);
     let shared: &shared::Settings = settings.as_ref();
@@ -139,8 +142,12 @@ async fn a_service_with_only_jwk_url_verifies_by_kid(ctx: Arc<Ctx>) {
         .await
         .assert(200, PROTECTED);
     let invalid = r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid"}]}"#;
-    // No kid: no key of a set can be chosen (PyJWKClient refuses it too).
-    bearer(&app, &token(KEY_A, None)).await.assert_401(invalid);
+    // No kid (a token a Django site signed with the same key): tried against each key of the
+    // set, as with configured keys (PyJWKClient would refuse it; the set is capped at 16 keys).
+    bearer(&app, &token(KEY_A, None))
+        .await
+        .assert(200, PROTECTED);
+    bearer(&app, &token(KEY_B, None)).await.assert_401(invalid);
     // The right kid, the wrong key.
     bearer(&app, &token(KEY_B, Some("a")))
         .await
@@ -153,13 +160,13 @@ async fn a_service_with_only_jwk_url_verifies_by_kid(ctx: Arc<Ctx>) {
 }
 
 async fn unknown_kids_cost_one_fetch_per_cooldown(ctx: Arc<Ctx>) {
-    let cooldown = Duration::from_secs(5);
+    let cooldown = Duration::from_secs(15);
     let server = JwksServer::start(&jwks(&[(KEY_A, "a")])).await;
     let base = protected_with_jwk_url(
         &ctx,
         &server.url(),
         &[
-            ("TOKENPAIR__JWKS_COOLDOWN", "5s"),
+            ("TOKENPAIR__JWKS_COOLDOWN", "15s"),
             ("TOKENPAIR__JWKS_REFRESH", "1h"),
         ],
     );
@@ -168,6 +175,8 @@ async fn unknown_kids_cost_one_fetch_per_cooldown(ctx: Arc<Ctx>) {
         wait_ready(&app, Duration::from_secs(10)).await,
         "never ready"
     );
+    // The start-up fetch was at most this long ago.
+    let first_fetch = Instant::now();
     assert_eq!(server.hits(), 1);
 
     // auth-service introduces key b; a token signed with it arrives before this service
@@ -176,42 +185,50 @@ async fn unknown_kids_cost_one_fetch_per_cooldown(ctx: Arc<Ctx>) {
     let b = token(KEY_B, Some("b"));
     // Forged kids, made beforehand so that the flood is quick: the kid is looked up before
     // the signature is checked, so one signature serves them all.
-    let signature = b.rsplit('.').next().unwrap_or_default();
+    let (input, signature) = b.rsplit_once('.').unwrap_or_default();
+    let payload = input.split('.').nth(1).unwrap_or_default();
     let forged: Vec<String> = (0..200)
         .map(|i| {
             let header = json!({"alg": "RS256", "kid": format!("forged-{i}"), "typ": "JWT"});
-            let payload = b.split('.').nth(1).unwrap_or_default();
-            format!(
-                "{}.{payload}.{signature}",
-                URL_SAFE_NO_PAD.encode(header.to_string())
-            )
+            let header = URL_SAFE_NO_PAD.encode(header.to_string());
+            format!("{header}.{payload}.{signature}")
         })
         .collect();
-    let started = Instant::now();
     assert_eq!(bearer(&app, &b).await.status, 401);
-    for token in &forged {
-        assert_eq!(bearer(&app, token).await.status, 401);
+    // Ten clients at once, twenty forged kids each.
+    let mut flood = tokio::task::JoinSet::new();
+    for chunk in forged.chunks(20) {
+        let (app, chunk) = (client_for(&ctx, &base), chunk.to_vec());
+        flood.spawn(async move {
+            for token in &chunk {
+                assert_eq!(bearer(&app, token).await.status, 401);
+            }
+        });
     }
-    let flood = started.elapsed();
+    while let Some(done) = flood.join_next().await {
+        done.expect("flood task");
+    }
+    let within_cooldown = first_fetch.elapsed() < cooldown;
     let during = server.hits() - 1;
+
     // The one fetch they asked for comes at the end of the cooldown and brings key b.
     assert!(
-        server.wait_for_hits(2, cooldown * 3).await >= 2,
+        server.wait_for_hits(2, cooldown * 2).await >= 2,
         "no fetch for unknown kids"
     );
     bearer(&app, &b).await.assert(200, PROTECTED);
-    tokio::time::sleep(cooldown + Duration::from_secs(1)).await;
-    // At most one fetch per cooldown the flood lasted: exactly one when it lasted less than
-    // one cooldown (on a machine too loaded for that, the bound is what is checked).
-    let allowed = 1 + (flood.as_secs_f64() / cooldown.as_secs_f64()).floor() as usize;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let extra = server.hits() - 1;
-    assert!(
-        (1..=allowed).contains(&extra) && during < allowed,
-        "{extra} fetches ({during} during the flood) for 201 unknown kids in {flood:?} \
-         (cooldown {cooldown:?})"
-    );
-    if flood < cooldown {
-        assert_eq!(extra, 1);
+    if within_cooldown {
+        // The whole flood came within one cooldown of the last fetch: exactly one more.
+        assert_eq!((during, extra), (0, 1), "fetches during the flood, in all");
+    } else {
+        // A machine too loaded to send 201 requests in 15 s: one fetch per cooldown still.
+        let allowed = 2 + (first_fetch.elapsed().as_secs_f64() / cooldown.as_secs_f64()) as usize;
+        assert!(
+            extra <= allowed,
+            "{extra} fetches, at most {allowed} expected"
+        );
     }
     bearer(&app, &token(KEY_A, Some("a")))
         .await
@@ -311,4 +328,120 @@ async fn starts_not_ready_until_the_jwks_answers(ctx: Arc<Ctx>) {
         "not ready after the JWKS appeared"
     );
     bearer(&app, &a).await.assert(200, PROTECTED);
+}
+
+/// The shared crate's key files (`shared/src/tokens/testdata`), beside this package.
+fn testdata(name: &str) -> String {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    workspace
+        .join("shared")
+        .join("src/tokens/testdata")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// auth-service's settings signing with `algorithm` and the key pair `stem` (`.pem`, `.pub.pem`).
+fn auth_settings(ctx: &Ctx, algorithm: &str, stem: &str) -> auth_service::AuthSettings {
+    let (private, public) = (
+        testdata(&format!("{stem}.pem")),
+        testdata(&format!("{stem}.pub.pem")),
+    );
+    ctx.settings(&[
+        ("SIMPLE_JWT__ALGORITHM", algorithm),
+        ("SIMPLE_JWT__SIGNING_KEY_FILE", &private),
+        ("SIMPLE_JWT__VERIFYING_KEY_FILE", &public),
+    ])
+}
+
+/// Acceptance 1 of issue 11, the `JWK_URL` half: for each asymmetric algorithm, a token
+/// auth-service issues is verified by a protected-service that holds only `JWK_URL`
+/// (auth-service's own `/.well-known/jwks.json`).
+async fn auth_service_tokens_of_every_algorithm_verified_through_its_jwks(ctx: Arc<Ctx>) {
+    let cases = [
+        ("RS256", "rsa2048"),
+        ("RS384", "rsa2048"),
+        ("RS512", "rsa2048"),
+        ("PS256", "rsa2048"),
+        ("PS384", "rsa2048"),
+        ("PS512", "rsa2048"),
+        ("ES256", "ec256"),
+        ("ES384", "ec384"),
+        ("EdDSA", "ed25519"),
+    ];
+    tests::app::create_user(&ctx.db, "kyoko", "contrasenasegura");
+    for (algorithm, stem) in cases {
+        let auth = ctx.spawn_auth(auth_settings(&ctx, algorithm, stem));
+        let jwks_url = format!("{auth}/.well-known/jwks.json");
+        let base = protected_with_jwk_url(&ctx, &jwks_url, &[("SIMPLE_JWT__ALGORITHM", algorithm)]);
+        let mut app = client_for(&ctx, &base);
+        app.auth = auth;
+        assert!(
+            wait_ready(&app, Duration::from_secs(10)).await,
+            "{algorithm}: never ready"
+        );
+        let (_, access) = app.obtain("kyoko", "contrasenasegura").await;
+        let (header, _) = tests::tokens::parts(&access);
+        assert!(header.contains(r#""kid":"#), "{algorithm}: {header}");
+        let answer = bearer(&app, &access).await;
+        assert_eq!(
+            (answer.status, answer.text.as_str()),
+            (200, PROTECTED),
+            "{algorithm}"
+        );
+    }
+}
+
+/// Acceptance 2 of issue 11: auth-service stopped, a protected-service with `JWK_URL` keeps
+/// answering 200 to valid tokens with the keys it fetched, and stays ready.
+async fn auth_service_stopped_and_valid_tokens_still_pass(ctx: Arc<Ctx>) {
+    tests::app::create_user(&ctx.db, "kyoko", "contrasenasegura");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let auth_app =
+        auth_service::Application::build(auth_settings(&ctx, "EdDSA", "ed25519"), listener)
+            .expect("auth-service");
+    let auth = format!("http://127.0.0.1:{}", auth_app.port());
+    let auth_handle = auth_app.handle();
+    let auth_task = tokio::spawn(auth_app.run_until_stopped());
+
+    let base = protected_with_jwk_url(
+        &ctx,
+        &format!("{auth}/.well-known/jwks.json"),
+        &[
+            ("SIMPLE_JWT__ALGORITHM", "EdDSA"),
+            ("TOKENPAIR__JWKS_COOLDOWN", "1s"),
+            ("TOKENPAIR__JWKS_REFRESH", "1s"),
+        ],
+    );
+    let mut app = client_for(&ctx, &base);
+    app.auth = auth.clone();
+    assert!(
+        wait_ready(&app, Duration::from_secs(10)).await,
+        "never ready"
+    );
+    let (_, access) = app.obtain("kyoko", "contrasenasegura").await;
+    bearer(&app, &access).await.assert(200, PROTECTED);
+
+    auth_handle.stop(true).await;
+    let _ = auth_task.await;
+    assert!(
+        tests::app::client()
+            .get(format!("{auth}/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "auth-service still answers"
+    );
+    // Several scheduled fetches fail meanwhile (refresh 1 s).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while fetches(&metrics(&app).await, "unreachable") < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(fetches(&metrics(&app).await, "unreachable") >= 2);
+    bearer(&app, &access).await.assert(200, PROTECTED);
+    app.get(&format!("{base}/readyz"))
+        .await
+        .assert(200, r#"{"status":"ready"}"#);
 }
