@@ -101,6 +101,8 @@ impl JwksKeys {
         settings: &JwksSettings,
         registry: Option<&prometheus::Registry>,
     ) -> Result<(), String> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| "JWK_URL: start the key fetcher from inside a tokio runtime".to_owned())?;
         if self.started.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
@@ -118,7 +120,7 @@ impl JwksKeys {
             client,
             metrics,
         };
-        tokio::spawn(refresher.run());
+        runtime.spawn(refresher.run());
         Ok(())
     }
 }
