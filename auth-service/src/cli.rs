@@ -53,6 +53,50 @@ pub enum Command {
     },
     /// Validate the settings and the database; exit non-zero with the problem.
     Check,
+    /// Make a signing key pair, or print the JWKS of the configured keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write DIR/signing.pem (PKCS#8, mode 0600) and DIR/verifying.pem, print the kid;
+    /// never overwrites a key.
+    Generate {
+        #[arg(long, value_enum)]
+        algorithm: KeyAlgorithm,
+        /// RSA modulus size (RS256 only; the key also serves RS384/512 and PS*).
+        #[arg(long, value_name = "2048|3072|4096")]
+        bits: Option<usize>,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print the JWKS of the configured keys (SIMPLE_JWT__VERIFYING_KEY, then
+    /// TOKENPAIR__PREVIOUS_VERIFYING_KEYS), as GET /.well-known/jwks.json serves it.
+    Jwks,
+}
+
+/// The algorithms `keys generate` makes pairs for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyAlgorithm {
+    #[value(name = "EdDSA")]
+    EdDSA,
+    #[value(name = "RS256")]
+    RS256,
+    #[value(name = "ES256")]
+    ES256,
+}
+
+impl KeyAlgorithm {
+    pub fn algorithm(self) -> jsonwebtoken::Algorithm {
+        match self {
+            Self::EdDSA => jsonwebtoken::Algorithm::EdDSA,
+            Self::RS256 => jsonwebtoken::Algorithm::RS256,
+            Self::ES256 => jsonwebtoken::Algorithm::ES256,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

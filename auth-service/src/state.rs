@@ -40,6 +40,8 @@ pub struct AppState {
     /// `tokenpair_logins_total{outcome="success"|"failure"|"busy"|"throttled"}`.
     pub logins: IntCounterVec,
     pub tokens: Arc<TokenBackend>,
+    /// `GET /.well-known/jwks.json`'s body, built once.
+    pub jwks: actix_web::web::Bytes,
     pub db: Db,
     pub hashing: HashPool,
     pub hasher: HasherConfig,
@@ -90,6 +92,7 @@ impl AppState {
             metrics: actix_web::web::Data::new(metrics),
             logins,
             hashing: HashPool::new(settings.hashing.hash_threads, settings.hashing.hash_queue),
+            jwks: crate::routes::jwks::document(&tokens),
             tokens: Arc::new(tokens),
             db,
             hasher,

@@ -7,7 +7,6 @@ use shared::settings::{Settings, SettingsError};
 use shared::tokens::TokenBackend;
 use shared::{ApiError, Authenticator};
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use crate::routes;
 
@@ -46,11 +45,13 @@ impl Application {
         for warning in startup_warnings(&settings) {
             tracing::warn!("{warning}");
         }
-        let backend = Arc::new(verifier(&settings).map_err(|e| e.0)?);
         let metrics = web::Data::new(Metrics::new("protected-service").map_err(|e| e.to_string())?);
-        let revocations = shared::revocation::feed::start(&settings.feed, metrics.registry())?;
-        let authenticator =
-            web::Data::new(Authenticator::new(backend).with_revocations(revocations));
+        // With JWK_URL this starts fetching the keys, with REVOCATION_URL following the feed;
+        // the server starts at once, not ready (`/readyz` 503) until they are in.
+        let authenticator = web::Data::new(Authenticator::from_settings(
+            &settings,
+            Some(metrics.registry()),
+        )?);
         let service = Service::start(
             &settings.server,
             metrics,

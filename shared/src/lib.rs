@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod docs;
 pub mod errors;
+pub mod jwks;
 pub mod metrics;
 pub mod middleware;
 pub mod negotiation;

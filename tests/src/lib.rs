@@ -7,6 +7,7 @@ pub mod chaos_proxy;
 pub mod db;
 pub mod django;
 pub mod harness;
+pub mod jwks_server;
 pub mod logs;
 pub mod tokens;
 

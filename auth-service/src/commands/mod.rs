@@ -2,6 +2,7 @@
 
 mod check;
 mod flush;
+pub mod keys;
 mod migrate;
 mod serve;
 mod users;
@@ -22,6 +23,9 @@ pub fn run(command: Command, settings: AuthSettings) -> Result<(), String> {
         Command::Flushexpiredtokens => flush::flush_expired_tokens(&settings),
         Command::Check => check::check(&settings),
         Command::Healthcheck { url } => shared::probe::healthcheck(&url),
+        Command::Keys { command } => {
+            keys::generate(&command).unwrap_or_else(|| keys::jwks(&settings))
+        }
     }
 }
 
@@ -35,6 +39,12 @@ pub fn main() -> std::process::ExitCode {
     // No settings needed to probe: a broken configuration must not read as "unhealthy".
     if let Command::Healthcheck { url } = &cli.command {
         return shared::cli::exit_status(shared::probe::healthcheck(url));
+    }
+    // Nor to make a key pair.
+    if let Command::Keys { command } = &cli.command
+        && let Some(generated) = keys::generate(command)
+    {
+        return shared::cli::exit_status(generated);
     }
     let settings = AuthSettings::load(cli.config.as_deref()).map_err(|e| e.to_string());
     shared::cli::exit_status(settings.and_then(|s| run(cli.command, s)))

@@ -1,6 +1,7 @@
 //! The route table: every URL of the auth service, in one place.
 
 mod blacklist;
+pub mod jwks;
 mod logout_all;
 mod obtain;
 mod openapi;
@@ -17,7 +18,8 @@ use shared::views::READY_PATH;
 
 pub use table::{INTERNAL_PATHS, SLASHED_PATHS};
 use table::{
-    BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, REVOCATIONS, SCHEMA, VERIFY,
+    BLACKLIST, JWKS, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, REVOCATIONS, SCHEMA,
+    VERIFY,
 };
 
 /// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it), `feed`
@@ -50,6 +52,11 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool, feed: bool) {
 /// The service's internal endpoints (beside the shared `/metrics` and `/api/docs/`):
 /// on the main port, or alone on `TOKENPAIR__ADMIN_BIND` (`shared::app::Service`).
 pub fn internal(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(JWKS)
+            .name(JWKS)
+            .route(web::get().to(jwks::jwks)),
+    );
     cfg.service(
         web::resource(SCHEMA)
             .name(SCHEMA)

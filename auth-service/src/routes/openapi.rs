@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use shared::errors::json_response;
 
-use super::table::{LOGOUT_ALL, REVOCATIONS, SCHEMA as PATH, TOKEN_VIEWS};
+use super::table::{JWKS, LOGOUT_ALL, REVOCATIONS, SCHEMA as PATH, TOKEN_VIEWS};
 use super::view::TokenView;
 use crate::state::AppState;
 
@@ -104,6 +104,10 @@ pub fn document(blacklist: bool, feed: bool) -> Value {
     if blacklist {
         paths.insert(LOGOUT_ALL.into(), logout_all());
     }
+    paths.insert(JWKS.into(), json!({"get": {"summary": "JSON Web Key Set",
+        "description": "The public keys tokens verify with (RFC 7517): the current signing key first, then TOKENPAIR__PREVIOUS_VERIFYING_KEYS; each with kid (RFC 7638 thumbprint), alg and use. Empty for HMAC algorithms. Cache-Control: public, max-age=300.",
+        "responses": {"200": {"description": "JWK Set", "content": {"application/json": {"schema": {"type": "object", "required": ["keys"],
+            "properties": {"keys": {"type": "array", "items": {"type": "object", "required": ["kty", "kid", "alg", "use"]}}}}}}}}}}));
     if feed {
         paths.insert(REVOCATIONS.into(), revocations());
     }

@@ -64,6 +64,9 @@ pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
 /// The revocation feed (served with `TOKENPAIR__REVOCATION_SECRET`).
 pub const REVOCATIONS: &str = shared::revocation::wire::PATH;
 
+/// The public keys tokens verify with (`jwks.rs`).
+pub const JWKS: &str = "/.well-known/jwks.json";
+
 /// The OpenAPI document of this service.
 pub const SCHEMA: &str = "/api/schema/";
 

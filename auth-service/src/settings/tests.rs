@@ -4,7 +4,7 @@
 use super::*;
 use django_hashers::HasherKind;
 use shared::settings::{
-    FeedSettings, JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section,
+    FeedSettings, JwksSettings, JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section,
     ServerSettings, Setting,
 };
 use std::time::Duration;
@@ -293,6 +293,7 @@ fn catalogue() -> Vec<(String, &'static str, &'static str)> {
     entries::<KeySettings>()
         .chain(entries::<JwtSettings>())
         .chain(entries::<ServerSettings>())
+        .chain(entries::<JwksSettings>())
         .chain(entries::<LogSettings>())
         .chain(entries::<FeedSettings>())
         .chain(entries::<DatabaseSettings>())

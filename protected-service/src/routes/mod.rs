@@ -3,17 +3,15 @@
 mod openapi;
 mod table;
 
-use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError, web};
 use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadata};
 use shared::{ApiError, Authenticator, TokenUser};
 use table::{PROTECTED, SCHEMA};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(shared::views::health)
-        // Its keys are decoded before the server starts; with a revocation feed it is ready
-        // once the feed's snapshot is in (README "Revocation").
         .service(
             web::resource(READY_PATH)
                 .name(READY_PATH)
@@ -30,11 +28,17 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Ready once it can verify tokens: at once with a configured key (decoded before the server
+/// starts), with `JWK_URL` once the first key set has been fetched, with a revocation feed
+/// once its first snapshot is in (README "Revocation").
 async fn ready(auth: web::Data<Authenticator>) -> HttpResponse {
-    if auth.is_ready() {
-        return shared::views::ready();
+    match auth.not_ready() {
+        None => shared::views::ready(),
+        Some(reason) => {
+            ApiError::detail(StatusCode::SERVICE_UNAVAILABLE, &format!("Not ready: {reason}"))
+                .error_response()
+        }
     }
-    actix_web::ResponseError::error_response(&ApiError::service_unavailable())
 }
 
 /// The service's internal endpoints (beside the shared `/metrics` and `/api/docs/`):

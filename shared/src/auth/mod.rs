@@ -4,7 +4,8 @@
 //!
 //! ```ignore
 //! async fn protected(user: TokenUser) -> HttpResponse { ... }
-//! App::new().app_data(web::Data::new(Authenticator::new(backend)))
+//! let authenticator = web::Data::new(Authenticator::from_settings(&settings, None)?);
+//! App::new().app_data(authenticator.clone())
 //! ```
 
 pub mod header;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use crate::errors::{ApiError, TokenMessage};
 use crate::revocation::{REVOKED, Revocations, Verdict};
-use crate::settings::TokenClass;
+use crate::settings::{Settings, TokenClass};
 use crate::tokens::{Claims, TokenBackend, TokenError, now};
 
 /// A token that passed every check of one of the `AUTH_TOKEN_CLASSES`.
@@ -37,6 +38,8 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
+    /// With a backend built by the caller. One that verifies with `JWK_URL` needs its keys
+    /// started ([`crate::jwks::JwksKeys::start`]); [`Authenticator::from_settings`] does it.
     pub fn new(backend: Arc<TokenBackend>) -> Self {
         Self {
             backend,
@@ -50,10 +53,39 @@ impl Authenticator {
         self
     }
 
-    /// Whether requests can be answered: without a feed always; with one, once its first
-    /// snapshot is in (before that, tokens are refused with 503: fail closed).
+    /// The token rules of `settings`, keys decoded once; with `JWK_URL` (and an asymmetric
+    /// algorithm), the JWKS refresher, and with `TOKENPAIR__REVOCATION_URL` the revocation
+    /// feed's follower, are started on the current tokio runtime (call it from inside one,
+    /// e.g. `#[actix_web::main]`). `registry`: where their metrics go.
+    pub fn from_settings(
+        settings: &Settings,
+        registry: Option<&prometheus::Registry>,
+    ) -> Result<Self, String> {
+        let backend = TokenBackend::for_verifying(settings.jwt.clone()).map_err(|e| e.0)?;
+        if let Some(jwks) = backend.jwks() {
+            jwks.start(&settings.jwks, registry)?;
+        }
+        let unregistered = prometheus::Registry::new();
+        let revocations =
+            crate::revocation::feed::start(&settings.feed, registry.unwrap_or(&unregistered))?;
+        Ok(Self::new(Arc::new(backend)).with_revocations(revocations))
+    }
+
+    /// Why it cannot answer token requests yet (a service's `/readyz` says it), or `None`:
+    /// with `JWK_URL` it needs a fetched key set; with a revocation feed, the feed's first
+    /// snapshot (before that, tokens are refused with 503: fail closed).
+    pub fn not_ready(&self) -> Option<&'static str> {
+        if self.backend.jwks().is_some_and(|jwks| !jwks.is_loaded()) {
+            return Some("no key set fetched from JWK_URL yet.");
+        }
+        if self.revocations.as_ref().is_some_and(|r| !r.is_loaded()) {
+            return Some("the revocation feed's first snapshot has not arrived yet.");
+        }
+        None
+    }
+
     pub fn is_ready(&self) -> bool {
-        self.revocations.as_ref().is_none_or(|r| r.is_loaded())
+        self.not_ready().is_none()
     }
 
     pub fn backend(&self) -> &TokenBackend {
@@ -118,6 +150,10 @@ impl Authenticator {
         now: f64,
         blacklisted: impl Fn(TokenClass, &Claims) -> bool,
     ) -> Result<ValidatedToken, ApiError> {
+        if !self.is_ready() {
+            // No key to judge the token with yet (JWK_URL not fetched): not the client's fault.
+            return Err(ApiError::service_unavailable());
+        }
         let classes = &self.backend.settings().auth_token_classes;
         // PyJWT's part does not depend on the class: decode once
         let decoded = self.backend.decode(raw, now);

@@ -52,6 +52,7 @@ fn the_shared_secrets_and_the_verifying_key_accept_a_file() {
             "SECRET_KEY",
             "SIMPLE_JWT__SIGNING_KEY",
             "SIMPLE_JWT__VERIFYING_KEY",
+            "TOKENPAIR__PREVIOUS_VERIFYING_KEYS",
             "TOKENPAIR__REVOCATION_SECRET"
         ]
     );

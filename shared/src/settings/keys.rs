@@ -24,6 +24,9 @@ const MAKE_RSA_KEY: &str = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_b
 pub struct KeySettings {
     pub secret_key: Option<Secret>,
     pub allow_weak_key: bool,
+    /// `TOKENPAIR.PREVIOUS_VERIFYING_KEYS`: keys still accepted after a rotation (PEM public
+    /// keys, or old HMAC secrets for HS*); copied into `JwtSettings` by the loader.
+    pub previous_verifying_keys: Vec<Secret>,
 }
 
 impl Section for KeySettings {
@@ -42,7 +45,73 @@ impl Section for KeySettings {
             "accept an HMAC key shorter than the hash output (32/48/64 bytes), with a warning",
             |s, raw| set(&mut s.allow_weak_key, super::values::boolean(raw)),
         ),
+        Setting::with_file(
+            OURS,
+            "PREVIOUS_VERIFYING_KEYS",
+            "none",
+            "keys still accepted after a rotation: PEM public keys, or old HMAC secrets for HS* \
+             (a JSON/TOML array, concatenated PEM blocks, or one secret per line); see Keys",
+            |s, raw| set(&mut s.previous_verifying_keys, previous_keys(raw)),
+        ),
     ];
+}
+
+/// `PREVIOUS_VERIFYING_KEYS`, in any of the forms a list of multi-line PEMs can take: a TOML
+/// array, a JSON array in the environment, PEM blocks one after another (what `cat old*.pem`
+/// writes, and what a `_FILE` holds), or HMAC secrets one per line. Errors never show a value:
+/// old HMAC secrets are still secrets.
+fn previous_keys(raw: &super::RawValue) -> Result<Vec<Secret>, String> {
+    use config::ValueKind;
+    if super::values::is_unset(raw) {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = match raw {
+        ValueKind::Array(items) => items
+            .iter()
+            .map(|item| match &item.kind {
+                ValueKind::String(s) => Ok(s.clone()),
+                _ => Err("list items must be strings".to_owned()),
+            })
+            .collect::<Result<_, _>>()?,
+        ValueKind::String(s) if s.trim_start().starts_with('[') => serde_json::from_str(s)
+            .map_err(|e| {
+                format!(
+                    "invalid JSON list at line {} column {} (expected an array of strings)",
+                    e.line(),
+                    e.column()
+                )
+            })?,
+        ValueKind::String(s) if s.contains(PEM_BEGIN) => pem_blocks(s)?,
+        ValueKind::String(s) => s.lines().map(str::trim).map(str::to_owned).collect(),
+        _ => return Err("expected a list of keys".to_owned()),
+    };
+    Ok(keys
+        .into_iter()
+        .map(|key| key.trim().to_owned())
+        .filter(|key| !key.is_empty())
+        .map(Secret::from)
+        .collect())
+}
+
+const PEM_BEGIN: &str = "-----BEGIN ";
+
+/// Concatenated PEM blocks, each from its `-----BEGIN` line to the `-----END` line after it.
+fn pem_blocks(text: &str) -> Result<Vec<String>, String> {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(begin) = rest.find(PEM_BEGIN) {
+        let block = &rest[begin..];
+        let end_line = block
+            .find("-----END ")
+            .ok_or_else(|| format!("PEM block {} has no END line", blocks.len() + 1))?;
+        // The END line runs to the next newline, or to the end of the text.
+        let end = block[end_line..]
+            .find('\n')
+            .map_or(block.len(), |nl| end_line + nl + 1);
+        blocks.push(block[..end].to_owned());
+        rest = &block[end..];
+    }
+    Ok(blocks)
 }
 
 /// Not simplejwt settings: what the key rules need to know about where the key came from.
@@ -259,6 +328,38 @@ mod tests {
     fn only_hmac_keys_have_a_length_rule_and_empty_is_missing() {
         assert!(jwt(Algorithm::RS256, 5).short_hmac_key().is_none());
         assert!(jwt(Algorithm::HS256, 0).short_hmac_key().is_none());
+    }
+
+    #[test]
+    fn previous_keys_take_every_list_form_and_never_show_a_value() {
+        use config::{Value, ValueKind};
+        let pem = |n: u8| format!("-----BEGIN PUBLIC KEY-----\nAAA{n}\n-----END PUBLIC KEY-----\n");
+        let keys = |raw: ValueKind| {
+            previous_keys(&raw).map(|keys| {
+                keys.iter()
+                    .map(|k| k.expose().to_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
+        let both = vec![pem(1).trim().to_owned(), pem(2).trim().to_owned()];
+        // concatenated PEM blocks (a `_FILE`, or `cat old*.pem`)
+        assert_eq!(keys(ValueKind::String(pem(1) + &pem(2))), Ok(both.clone()));
+        // a JSON array in the environment
+        let json = serde_json::to_string(&[pem(1), pem(2)]).unwrap();
+        assert_eq!(keys(ValueKind::String(json)), Ok(both.clone()));
+        // a TOML array
+        let array = [pem(1), pem(2)].map(|p| Value::new(None, ValueKind::String(p)));
+        assert_eq!(keys(ValueKind::Array(array.to_vec())), Ok(both));
+        // HMAC secrets, one per line
+        assert_eq!(
+            keys(ValueKind::String("old-secret-1\n\nold-secret-2\n".into())),
+            Ok(vec!["old-secret-1".to_owned(), "old-secret-2".to_owned()])
+        );
+        assert_eq!(keys(ValueKind::String(String::new())), Ok(vec![]));
+        let broken = keys(ValueKind::String(r#"["secret-value", 3"#.into())).unwrap_err();
+        assert!(!broken.contains("secret-value"), "{broken}");
+        let unterminated = keys(ValueKind::String("-----BEGIN PUBLIC KEY-----\nAAA".into()));
+        assert_eq!(unterminated, Err("PEM block 1 has no END line".to_owned()));
     }
 
     #[test]

@@ -6,7 +6,8 @@ use super::catalogue::{
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
 use super::{
-    FeedSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError, simplejwt,
+    FeedSettings, JwksSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError,
+    simplejwt,
 };
 use super::{JwtSettings, values};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
@@ -157,11 +158,13 @@ impl Settings {
         }
         // Refused (unless allowed) where the keys are decoded, for `check` and `serve` alike.
         jwt.key_rules.allow_weak_key = sections.keys.allow_weak_key;
+        jwt.previous_verifying_keys = sections.keys.previous_verifying_keys.clone();
         warnings.extend(jwt.weak_key_warning());
 
         let Sections {
             keys,
             server,
+            jwks,
             log,
             feed,
             service,
@@ -170,6 +173,7 @@ impl Settings {
             keys,
             jwt,
             server,
+            jwks,
             log,
             feed,
             warnings,
@@ -184,6 +188,7 @@ impl Settings {
 struct Sections<X> {
     keys: KeySettings,
     server: ServerSettings,
+    jwks: JwksSettings,
     log: LogSettings,
     feed: FeedSettings,
     service: X,
@@ -198,6 +203,7 @@ impl<X: Extension> Sections<X> {
     ) -> Option<Result<Applied, String>> {
         catalogue::apply(&mut self.keys, table, name, raw)
             .or_else(|| catalogue::apply(&mut self.server, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.jwks, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.log, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.feed, table, name, raw))
             .or_else(|| self.service.apply(table, name, raw))
@@ -208,6 +214,7 @@ impl<X: Extension> Sections<X> {
         let table = OURS;
         catalogue::names::<KeySettings>(table)
             .chain(catalogue::names::<ServerSettings>(table))
+            .chain(catalogue::names::<JwksSettings>(table))
             .chain(catalogue::names::<LogSettings>(table))
             .chain(catalogue::names::<FeedSettings>(table))
             .chain(X::names())
@@ -219,6 +226,7 @@ impl<X: Extension> Sections<X> {
         catalogue::file_variables::<KeySettings>()
             .chain(catalogue::file_variables::<JwtSettings>())
             .chain(catalogue::file_variables::<ServerSettings>())
+            .chain(catalogue::file_variables::<JwksSettings>())
             .chain(catalogue::file_variables::<LogSettings>())
             .chain(catalogue::file_variables::<FeedSettings>())
             .chain(X::file_variables())

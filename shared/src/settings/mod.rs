@@ -25,6 +25,7 @@
 pub mod catalogue;
 mod feed;
 mod files;
+mod jwks;
 mod keys;
 mod load;
 mod secret;
@@ -34,8 +35,10 @@ pub mod values;
 
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
 pub use feed::FeedSettings;
+pub use jwks::JwksSettings;
 pub use keys::{
-    KeyRules, KeySettings, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes, require_rsa_bits,
+    KeyRules, KeySettings, MAKE_HMAC_KEY, MIN_RSA_BITS, ShortKey, min_hmac_key_bytes,
+    require_rsa_bits,
 };
 pub use secret::Secret;
 pub use server::{LogFormat, LogSettings, ServerSettings, cores};
@@ -55,6 +58,8 @@ pub struct Settings {
     pub keys: KeySettings,
     pub jwt: JwtSettings,
     pub server: ServerSettings,
+    /// How keys are fetched from `SIMPLE_JWT.JWK_URL` (resource services).
+    pub jwks: JwksSettings,
     pub log: LogSettings,
     /// The revocation feed (`REVOCATION_URL`, `REVOCATION_SECRET`).
     pub feed: FeedSettings,

@@ -663,3 +663,56 @@ fn admin_bind_is_an_ip_and_port_or_none() {
         );
     }
 }
+
+#[test]
+fn jwk_url_is_an_http_url_and_needs_no_key_with_an_asymmetric_algorithm() {
+    let only_url = |url: &str| {
+        Settings::from_sources(
+            None,
+            pairs(&[
+                ("SECRET_KEY", ""),
+                ("SIMPLE_JWT__ALGORITHM", "RS256"),
+                ("SIMPLE_JWT__JWK_URL", url),
+            ]),
+        )
+    };
+    let settings = only_url("http://auth:8000/.well-known/jwks.json").unwrap();
+    assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+    assert_eq!(
+        settings.jwt.jwk_url_verifies(),
+        Some("http://auth:8000/.well-known/jwks.json")
+    );
+    assert!(settings.jwt.signing_key.is_empty());
+    assert!(
+        crate::tokens::TokenBackend::for_verifying(settings.jwt.clone())
+            .unwrap()
+            .jwks()
+            .is_some()
+    );
+    assert!(
+        error(only_url("https://auth/.well-known/jwks.json"))
+            .starts_with("SIMPLE_JWT__JWK_URL: https:// is not supported")
+    );
+    assert!(error(only_url("auth:8000/jwks")).starts_with("SIMPLE_JWT__JWK_URL: "));
+    assert!(error(only_url("file:///etc/passwd")).contains("unsupported scheme \"file\""));
+
+    // HMAC verifies with the shared secret: the URL is ignored, with a warning.
+    let hmac = env(&[("SIMPLE_JWT__JWK_URL", "http://auth/jwks")]).unwrap();
+    assert_eq!(hmac.jwt.jwk_url_verifies(), None);
+    assert!(hmac.warnings[0].starts_with("SIMPLE_JWT.JWK_URL: ignored with HS256"));
+}
+
+#[test]
+fn jwks_timings_are_positive_durations() {
+    let settings = env(&[]).unwrap();
+    assert_eq!(settings.jwks.cooldown, Duration::from_secs(30));
+    assert_eq!(settings.jwks.refresh, Duration::from_secs(300));
+    let set = env(&[
+        ("TOKENPAIR__JWKS_COOLDOWN", "2s"),
+        ("TOKENPAIR__JWKS_REFRESH", "1h"),
+    ])
+    .unwrap();
+    assert_eq!(set.jwks.cooldown, Duration::from_secs(2));
+    assert_eq!(set.jwks.refresh, Duration::from_secs(3600));
+    assert!(error(env(&[("TOKENPAIR__JWKS_COOLDOWN", "0")])).contains("more than 0 seconds"));
+}

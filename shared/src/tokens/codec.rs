@@ -9,13 +9,14 @@ use base64::alphabet::URL_SAFE;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use jsonwebtoken::crypto::{self, JwtVerifier, rust_crypto::DEFAULT_PROVIDER};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::ascii_json::ascii_json;
-use super::keys::{algorithm_name, decoding_key, encoding_key};
+use super::key_set::{KeySet, Keys, Unchosen, VerifyingKey};
+use super::keys::encoding_key;
 use crate::settings::{JwtSettings, SettingsError};
 
 /// A token payload: claims in insertion order, as simplejwt keeps them.
@@ -37,6 +38,8 @@ pub enum DecodeError {
     Base64,
     Header,
     Algorithm,
+    /// A `kid` no key in the set has (a key fetcher may look again).
+    UnknownKey,
     Signature,
     Claims,
 }
@@ -46,14 +49,19 @@ pub enum DecodeError {
 #[error("could not sign the token: {0}")]
 pub struct SignError(String);
 
-/// Signs and verifies with the keys of the settings, decoded once.
+/// Signs with the settings' key and verifies with a [`Keys`] set (the settings' keys, or a
+/// set a key fetcher replaces while the service runs).
 pub struct Codec {
-    /// Tells this codec's cached verifier apart from another codec's on the same thread.
-    id: u64,
     algorithm: Algorithm,
+    signer: Option<Signer>,
+    keys: Arc<Keys>,
+}
+
+/// The signing key and the header of every token it signs (with its `kid` when public).
+struct Signer {
+    key: EncodingKey,
     header_segment: String,
-    encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    kid: Option<String>,
 }
 
 impl std::fmt::Debug for Codec {
@@ -69,73 +77,96 @@ impl Codec {
     /// caught here, at start-up, rather than as "Token is invalid" for everyone.
     pub fn for_signing(jwt: &JwtSettings) -> Result<Self, SettingsError> {
         jwt.require_signing_key()?;
-        jwt.require_verifying_key()?;
-        let codec = Self {
-            encoding: Some(encoding_key(jwt)?),
-            ..Self::for_verifying(jwt)?
+        let set = KeySet::from_settings(jwt)?;
+        let key = encoding_key(jwt)?;
+        let current = set
+            .current()
+            .ok_or_else(|| SettingsError("SIMPLE_JWT.VERIFYING_KEY: no verifying key".into()))?;
+        // The current verifying key is the signing key's pair (checked below), so its
+        // thumbprint is the signing key's.
+        let signer = Signer {
+            key,
+            header_segment: current.header_segment().to_owned(),
+            kid: current.kid().map(str::to_owned),
         };
-        let probe = codec
-            .encode(&Claims::new())
+        let probe = sign(&signer, jwt.algorithm, &Claims::new())
             .map_err(|e| SettingsError(format!("SIMPLE_JWT.SIGNING_KEY: {e}")))?;
-        if codec.decode(probe.as_bytes()).is_err() {
+        // Against the current key alone: a previous key that happens to verify is no pair.
+        let (input, signature) = split_last_dot(probe.as_bytes()).unwrap_or_default();
+        let verified = b64(signature)
+            .is_ok_and(|signature| verify_signature(current, input, &signature).is_ok());
+        if !verified {
             return Err(SettingsError(
                 "SIMPLE_JWT.VERIFYING_KEY: does not verify what SIGNING_KEY signs (not a key pair)"
                     .into(),
             ));
         }
-        Ok(codec)
+        Ok(Self {
+            algorithm: jwt.algorithm,
+            signer: Some(signer),
+            keys: Arc::new(Keys::new(set)),
+        })
     }
 
-    /// Keys for verifying only (protected-service).
+    /// Keys for verifying only (protected-service): the settings' current and previous keys.
     pub fn for_verifying(jwt: &JwtSettings) -> Result<Self, SettingsError> {
-        jwt.require_verifying_key()?;
-        let header = format!(
-            r#"{{"alg":"{}","typ":"JWT"}}"#,
-            algorithm_name(jwt.algorithm)
-        );
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        Ok(Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            algorithm: jwt.algorithm,
-            header_segment: URL_SAFE_NO_PAD.encode(header),
-            encoding: None,
-            decoding: decoding_key(jwt)?,
-        })
+        let set = KeySet::from_settings(jwt)?;
+        Ok(Self::with_keys(jwt.algorithm, Arc::new(Keys::new(set))))
+    }
+
+    /// Verifying with a key set someone else keeps up to date (a `JWK_URL` fetcher).
+    pub fn with_keys(algorithm: Algorithm, keys: Arc<Keys>) -> Self {
+        Self {
+            algorithm,
+            signer: None,
+            keys,
+        }
     }
 
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
 
+    /// The key set this codec verifies with.
+    pub fn keys(&self) -> &Arc<Keys> {
+        &self.keys
+    }
+
+    /// The `kid` of the tokens this codec signs (`None` for HMAC or a verifier).
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.signer.as_ref().and_then(|s| s.kid.as_deref())
+    }
+
     /// `header.payload.signature`, payload as compact ASCII-escaped JSON.
     pub fn encode(&self, payload: &Claims) -> Result<String, SignError> {
-        let key = self
-            .encoding
+        let signer = self
+            .signer
             .as_ref()
             .ok_or_else(|| SignError("this service has no signing key".into()))?;
-        let mut token = String::with_capacity(256);
-        token.push_str(&self.header_segment);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(ascii_json(payload), &mut token);
-        let signature = crypto::sign(token.as_bytes(), key, self.algorithm)
-            .map_err(|e| SignError(e.to_string()))?;
-        token.push('.');
-        token.push_str(&signature);
-        Ok(token)
+        sign(signer, self.algorithm, payload)
     }
 
     /// PyJWT's `decode_complete` up to (not including) the claim checks:
-    /// segments, header, pinned algorithm, signature, payload object.
+    /// segments, header, pinned algorithm, key by `kid`, signature, payload object.
     pub fn decode(&self, token: &[u8]) -> Result<Claims, DecodeError> {
         let (signing_input, signature) = split_last_dot(token).ok_or(DecodeError::Segments)?;
         let (header, payload) = split_first_dot(signing_input).ok_or(DecodeError::Segments)?;
-        // Our own header (every token we issue) needs no parsing.
-        if header != self.header_segment.as_bytes() {
-            self.check_header(&b64(header)?)?;
-        }
+        let set = self.keys.current();
+        let candidates = set.candidates(header).map_err(|unchosen| match unchosen {
+            Unchosen::Base64 => DecodeError::Base64,
+            Unchosen::Header => DecodeError::Header,
+            Unchosen::Algorithm => DecodeError::Algorithm,
+            Unchosen::UnknownKid => DecodeError::UnknownKey,
+        })?;
         let payload = b64(payload)?;
         let signature = b64(signature)?;
-        self.verify_signature(signing_input, &signature)?;
+        // Current key first; a previous key only for tokens signed before a rotation.
+        if !candidates
+            .iter()
+            .any(|key| verify_signature(key, signing_input, &signature).is_ok())
+        {
+            return Err(DecodeError::Signature);
+        }
 
         match serde_json::from_slice::<Value>(&payload) {
             Ok(Value::Object(map)) => Ok(map),
@@ -144,41 +175,53 @@ impl Codec {
     }
 }
 
-thread_local! {
-    /// jsonwebtoken's verifier holds the keyed HMAC state (two hash blocks of key
-    /// setup) but is not `Sync`: one per worker thread, built on first use rather
-    /// than on every request.
-    static VERIFIER: RefCell<Option<(u64, Box<dyn JwtVerifier>)>> = const { RefCell::new(None) };
+fn sign(signer: &Signer, algorithm: Algorithm, payload: &Claims) -> Result<String, SignError> {
+    let mut token = String::with_capacity(256);
+    token.push_str(&signer.header_segment);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(ascii_json(payload), &mut token);
+    let signature = crypto::sign(token.as_bytes(), &signer.key, algorithm)
+        .map_err(|e| SignError(e.to_string()))?;
+    token.push('.');
+    token.push_str(&signature);
+    Ok(token)
 }
 
-impl Codec {
-    fn verify_signature(&self, input: &[u8], signature: &Vec<u8>) -> Result<(), DecodeError> {
-        VERIFIER.with(|cell| {
-            let mut slot = cell.try_borrow_mut().map_err(|_| DecodeError::Signature)?;
-            let verifier = match slot.take() {
-                Some((id, verifier)) if id == self.id => verifier,
-                _ => (DEFAULT_PROVIDER.verifier_factory)(&self.algorithm, &self.decoding)
-                    .map_err(|_| DecodeError::Signature)?,
-            };
-            let verified = verifier.verify(input, signature);
-            *slot = Some((self.id, verifier));
-            verified.map_err(|_| DecodeError::Signature)
-        })
-    }
+/// How many keys' verifiers a worker thread keeps: the current key and a few previous ones.
+const CACHED_VERIFIERS: usize = 4;
 
-    fn check_header(&self, header: &[u8]) -> Result<(), DecodeError> {
-        let header: Value = serde_json::from_slice(header).map_err(|_| DecodeError::Header)?;
-        let header = header.as_object().ok_or(DecodeError::Header)?;
-        // PyJWT insists that a `kid` is a string; any `typ` is fine.
-        if header.get("kid").is_some_and(|kid| !kid.is_string()) {
-            return Err(DecodeError::Header);
-        }
-        // The algorithm comes from our settings, never from the token.
-        if header.get("alg").and_then(Value::as_str) != Some(algorithm_name(self.algorithm)) {
-            return Err(DecodeError::Algorithm);
-        }
-        Ok(())
-    }
+thread_local! {
+    /// jsonwebtoken's verifier holds the keyed HMAC state (two hash blocks of key
+    /// setup) or the parsed public key, but is not `Sync`: one per key and worker thread,
+    /// built on first use rather than on every request.
+    static VERIFIERS: RefCell<Vec<(u64, Box<dyn JwtVerifier>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn verify_signature(
+    key: &VerifyingKey,
+    input: &[u8],
+    signature: &Vec<u8>,
+) -> Result<(), DecodeError> {
+    VERIFIERS.with(|cell| {
+        let mut cache = cell.try_borrow_mut().map_err(|_| DecodeError::Signature)?;
+        let at = match cache.iter().position(|(id, _)| *id == key.id) {
+            Some(at) => at,
+            None => {
+                let verifier = (DEFAULT_PROVIDER.verifier_factory)(&key.algorithm(), &key.decoding)
+                    .map_err(|_| DecodeError::Signature)?;
+                if cache.len() >= CACHED_VERIFIERS {
+                    // The oldest: keys replaced by a rotation or a fetch are not used again.
+                    cache.remove(0);
+                }
+                cache.push((key.id, verifier));
+                cache.len() - 1
+            }
+        };
+        cache[at]
+            .1
+            .verify(input, signature)
+            .map_err(|_| DecodeError::Signature)
+    })
 }
 
 fn split_last_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -191,7 +234,7 @@ fn split_first_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&bytes[..at], &bytes[at + 1..]))
 }
 
-fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
+pub(super) fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
     LENIENT_URL_SAFE
         .decode(segment)
         .map_err(|_| DecodeError::Base64)

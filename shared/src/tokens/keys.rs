@@ -5,7 +5,9 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind, Enc
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::traits::PublicKeyParts;
 
-use crate::settings::{JwtSettings, SettingsError, require_rsa_bits};
+use crate::settings::{
+    JwtSettings, MAKE_HMAC_KEY, SettingsError, min_hmac_key_bytes, require_rsa_bits,
+};
 
 /// The `alg` header value PyJWT writes for an algorithm.
 pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
@@ -27,7 +29,7 @@ pub fn algorithm_name(algorithm: Algorithm) -> &'static str {
     }
 }
 
-fn is_hmac(algorithm: Algorithm) -> bool {
+pub(super) fn is_hmac(algorithm: Algorithm) -> bool {
     matches!(
         algorithm,
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
@@ -60,6 +62,7 @@ pub(super) fn encoding_key(jwt: &JwtSettings) -> Result<EncodingKey, SettingsErr
     Ok(key)
 }
 
+/// The current verifying key: the HMAC secret, or `VERIFYING_KEY`.
 pub(super) fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsError> {
     if is_hmac(jwt.algorithm) {
         jwt.require_strong_hmac_key()?;
@@ -67,7 +70,31 @@ pub(super) fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsErr
             jwt.signing_key.expose().as_bytes(),
         ));
     }
-    let key = jwt.verifying_key.as_deref().unwrap_or_default().as_bytes();
+    let key = jwt.verifying_key.as_deref().unwrap_or_default();
+    decoding_key_from_pem(jwt, "SIMPLE_JWT.VERIFYING_KEY", key)
+}
+
+/// A verifying key for the settings' algorithm, from `setting`'s value: an HMAC secret (held
+/// to the same length rule as the current one) or a PEM public key (RSA: at least 2048 bits).
+pub(super) fn decoding_key_from_pem(
+    jwt: &JwtSettings,
+    setting: &str,
+    key: &str,
+) -> Result<DecodingKey, SettingsError> {
+    if is_hmac(jwt.algorithm) {
+        let needed = min_hmac_key_bytes(jwt.algorithm).unwrap_or_default();
+        if key.is_empty() || (key.len() < needed && !jwt.key_rules.allow_weak_key) {
+            // Only the length: the value is a secret.
+            return Err(SettingsError(format!(
+                "{setting}: {} bytes is too short for {:?} (at least {needed}); make one with: \
+                 {MAKE_HMAC_KEY}",
+                key.len(),
+                jwt.algorithm
+            )));
+        }
+        return Ok(DecodingKey::from_secret(key.as_bytes()));
+    }
+    let key = key.as_bytes();
     let parsed = match jwt.algorithm {
         Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(key),
         Algorithm::EdDSA => DecodingKey::from_ed_pem(key),
@@ -75,7 +102,7 @@ pub(super) fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsErr
     };
     let not_a_key = |e: &dyn std::fmt::Display| {
         SettingsError(format!(
-            "SIMPLE_JWT.VERIFYING_KEY: not a PEM public key for {}: {e}",
+            "{setting}: not a PEM public key for {}: {e}",
             algorithm_name(jwt.algorithm)
         ))
     };
@@ -86,7 +113,7 @@ pub(super) fn decoding_key(jwt: &JwtSettings) -> Result<DecodingKey, SettingsErr
         // Parsed as the verifier will parse it on every request: a key it cannot read is
         // better refused now than answered with "Token is invalid" for everyone.
         let public = rsa::RsaPublicKey::from_pkcs1_der(der).map_err(|e| not_a_key(&e))?;
-        require_rsa_bits("SIMPLE_JWT.VERIFYING_KEY", jwt.algorithm, public.n().bits())?;
+        require_rsa_bits(setting, jwt.algorithm, public.n().bits())?;
     }
     Ok(key)
 }

@@ -4,12 +4,15 @@
 mod ascii_json;
 pub mod claims;
 pub mod codec;
+pub mod key_set;
 mod keys;
 
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use codec::{Claims, Codec, DecodeError, SignError};
+pub use key_set::{KeySet, Keys, VerifyingKey};
+pub use keys::algorithm_name;
 
 use crate::settings::{JwtSettings, SettingsError, TokenClass};
 use claims::ClaimsVerdict;
@@ -97,23 +100,65 @@ fn claim_key(claim: Option<&str>) -> String {
 pub struct TokenBackend {
     jwt: JwtSettings,
     codec: Codec,
+    /// With `JWK_URL`: the fetched keys the codec verifies with.
+    jwks: Option<std::sync::Arc<crate::jwks::JwksKeys>>,
 }
 
 impl TokenBackend {
     /// For the service that issues tokens.
     pub fn for_signing(jwt: JwtSettings) -> Result<Self, SettingsError> {
         let codec = Codec::for_signing(&jwt)?;
-        Ok(Self { jwt, codec })
+        Ok(Self {
+            jwt,
+            codec,
+            jwks: None,
+        })
     }
 
-    /// For services that only verify.
+    /// For services that only verify: with the settings' keys, or with `JWK_URL` (and an
+    /// asymmetric algorithm) the keys of that JWKS, an empty set until
+    /// [`crate::jwks::JwksKeys::start`]'s refresher fetches it.
     pub fn for_verifying(jwt: JwtSettings) -> Result<Self, SettingsError> {
+        if let Some(url) = jwt.jwk_url_verifies() {
+            let jwks = std::sync::Arc::new(crate::jwks::JwksKeys::new(url, jwt.algorithm));
+            let codec = Codec::with_keys(jwt.algorithm, jwks.keys().clone());
+            return Ok(Self {
+                jwt,
+                codec,
+                jwks: Some(jwks),
+            });
+        }
         let codec = Codec::for_verifying(&jwt)?;
-        Ok(Self { jwt, codec })
+        Ok(Self {
+            jwt,
+            codec,
+            jwks: None,
+        })
+    }
+
+    /// For services that verify with a key set kept up to date elsewhere.
+    pub fn with_keys(jwt: JwtSettings, keys: std::sync::Arc<Keys>) -> Self {
+        let codec = Codec::with_keys(jwt.algorithm, keys);
+        Self {
+            jwt,
+            codec,
+            jwks: None,
+        }
     }
 
     pub fn settings(&self) -> &JwtSettings {
         &self.jwt
+    }
+
+    /// The signing and verifying keys (the key set, the `kid` of issued tokens).
+    pub fn codec(&self) -> &Codec {
+        &self.codec
+    }
+
+    /// The keys fetched from `JWK_URL`, when this backend verifies with them (they must be
+    /// started: [`crate::jwks::JwksKeys::start`]).
+    pub fn jwks(&self) -> Option<&std::sync::Arc<crate::jwks::JwksKeys>> {
+        self.jwks.as_ref()
     }
 
     /// The first `AUTH_HEADER_TYPES` entry, used in `WWW-Authenticate`.
@@ -127,7 +172,16 @@ impl TokenBackend {
 
     /// PyJWT's decode: signature, pinned algorithm and registered claims.
     pub fn decode(&self, raw: &[u8], now: f64) -> Result<Claims, TokenError> {
-        let payload = self.codec.decode(raw).map_err(|_| TokenError::Invalid)?;
+        let payload = self.codec.decode(raw).map_err(|error| {
+            // A key introduced since the last fetch, or a forged kid: the refresher looks
+            // again, at most once per cooldown. This token is refused either way.
+            if error == DecodeError::UnknownKey
+                && let Some(jwks) = &self.jwks
+            {
+                jwks.unknown_kid();
+            }
+            TokenError::Invalid
+        })?;
         match claims::validate_registered(&payload, &self.jwt, now) {
             ClaimsVerdict::Valid => Ok(payload),
             ClaimsVerdict::Expired => Err(TokenError::Expired),

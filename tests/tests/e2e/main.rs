@@ -7,6 +7,7 @@ mod catalogue;
 mod cli;
 mod differential;
 mod hostile_input;
+mod jwk_url;
 mod keys_files;
 mod lifecycle;
 mod observability;
@@ -44,5 +45,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(catalogue::tests());
     tests.extend(secrets_files::tests());
     tests.extend(admin_bind::tests());
+    tests.extend(jwk_url::tests());
     tests::harness::main(tests)
 }

@@ -10,7 +10,7 @@ use super::catalogue::{SIMPLE_JWT, Section, Setting, set};
 use super::values;
 use super::{KeyRules, Secret, SettingsError};
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
-use parsers::{algorithm, audience, header_name, header_types, token_classes};
+use parsers::{algorithm, audience, header_name, header_types, jwk_url, token_classes};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub struct JwtSettings {
     pub check_user_is_active: bool,
     /// Not simplejwt's: where the HMAC key came from and whether a short one is allowed.
     pub key_rules: KeyRules,
+    /// Not simplejwt's: `TOKENPAIR.PREVIOUS_VERIFYING_KEYS`, tried after the current key.
+    pub previous_verifying_keys: Vec<Secret>,
 }
 
 /// simplejwt's settings, in the README's order; the Python hooks and removed names are below.
@@ -150,8 +152,10 @@ impl Section for JwtSettings {
             SIMPLE_JWT,
             "JWK_URL",
             "none",
-            "not supported (keys are not fetched): refused with an asymmetric algorithm, ignored with HMAC",
-            |s, raw| set(&mut s.jwk_url, values::optional(raw, values::string)),
+            "`http://` URL of a JWKS (auth-service's `/.well-known/jwks.json`): a resource service \
+             verifies asymmetric tokens with its keys, by `kid`, and needs no key of its own \
+             (ignored with HMAC and by auth-service)",
+            |s, raw| set(&mut s.jwk_url, values::optional(raw, jwk_url)),
         ),
         Setting::new(
             SIMPLE_JWT,
@@ -301,6 +305,7 @@ impl JwtSettings {
             revoke_token_claim: "hash_password".to_owned(),
             check_user_is_active: true,
             key_rules: KeyRules::default(),
+            previous_verifying_keys: Vec::new(),
         }
     }
 
@@ -328,6 +333,7 @@ impl JwtSettings {
 
     /// For a service that verifies tokens. HMAC verifies with the signing key (simplejwt ignores
     /// VERIFYING_KEY then); asymmetric algorithms need VERIFYING_KEY.
+    /// A resource service with `JWK_URL` needs none ([`JwtSettings::jwk_url_verifies`]).
     pub fn require_verifying_key(&self) -> Result<(), SettingsError> {
         if self.is_hmac() {
             return self.require_signing_key();
@@ -337,7 +343,8 @@ impl JwtSettings {
         }
         Err(SettingsError(format!(
             "SIMPLE_JWT.VERIFYING_KEY: no verifying key: {:?} verifies with a PEM public key in \
-             SIMPLE_JWT__VERIFYING_KEY",
+             SIMPLE_JWT__VERIFYING_KEY (a resource service can fetch its keys from \
+             SIMPLE_JWT__JWK_URL instead)",
             self.algorithm
         )))
     }
@@ -369,15 +376,14 @@ impl JwtSettings {
                     ));
                 }
             }
-        } else if self.jwk_url.is_some() {
-            // simplejwt would fetch keys from it by `kid`; silently using VERIFYING_KEY
-            // instead would verify against the wrong key set.
-            return Err(SettingsError(
-                "SIMPLE_JWT.JWK_URL: not supported by tokenpair (keys are not fetched); \
-                 set SIMPLE_JWT__VERIFYING_KEY to the PEM public key instead"
-                    .into(),
-            ));
         }
         Ok(())
+    }
+
+    /// Where a verifying-only service gets its keys: the JWKS at `JWK_URL` for an asymmetric
+    /// algorithm (simplejwt's order), else the configured key. The signing service always
+    /// verifies with its own keys.
+    pub fn jwk_url_verifies(&self) -> Option<&str> {
+        self.jwk_url.as_deref().filter(|_| !self.is_hmac())
     }
 }

@@ -53,6 +53,25 @@ pub(super) fn audience(raw: &ValueKind) -> Parsed<Audience> {
     Ok(Audience::Many(list))
 }
 
+/// An absolute `http://` URL with a host. `https://` is refused rather than failing on every
+/// fetch: this build carries no TLS client (a JWKS is usually fetched inside the cluster; put a
+/// TLS-terminating proxy in front of a remote one).
+pub(super) fn jwk_url(raw: &ValueKind) -> Parsed<String> {
+    let written = values::string(raw)?;
+    let trimmed = written.trim();
+    let url = reqwest::Url::parse(trimmed).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "http" if url.has_host() => Ok(trimmed.to_owned()),
+        "http" => Err("the URL has no host".to_owned()),
+        "https" => Err(
+            "https:// is not supported (this build has no TLS client): serve the JWKS over \
+             http:// inside the cluster, or through a local TLS-terminating proxy"
+                .to_owned(),
+        ),
+        other => Err(format!("unsupported scheme {other:?} (use http://)")),
+    }
+}
+
 pub(super) fn header_types(raw: &ValueKind) -> Parsed<Vec<String>> {
     let types = values::string_list(raw)?;
     if types.is_empty() {

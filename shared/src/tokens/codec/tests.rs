@@ -107,7 +107,7 @@ fn a_payload_that_is_not_an_object_is_invalid() {
     let ours = codec(SPEC_KEY);
     let input = format!(
         "{}.{}",
-        ours.header_segment,
+        ours.signer.as_ref().unwrap().header_segment,
         URL_SAFE_NO_PAD.encode("[1,2]")
     );
     let sig = crypto::sign(
