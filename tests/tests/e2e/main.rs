@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod differential;
 mod hostile_input;
+mod keys;
 mod keys_files;
 mod lifecycle;
 mod observability;
@@ -37,6 +38,7 @@ fn main() -> std::process::ExitCode {
     tests.extend(throttle::tests());
     tests.extend(revocation::tests());
     tests.extend(keys_files::tests());
+    tests.extend(keys::tests());
     tests.extend(outage::tests());
     tests.extend(probes::tests());
     tests.extend(attacks::tests());
