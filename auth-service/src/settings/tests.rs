@@ -422,7 +422,8 @@ fn the_secrets_accept_a_file() {
             "DATABASE_URL",
             "SECRET_KEY",
             "SIMPLE_JWT__SIGNING_KEY",
-            "SIMPLE_JWT__VERIFYING_KEY"
+            "SIMPLE_JWT__VERIFYING_KEY",
+            "TOKENPAIR__PREVIOUS_VERIFYING_KEYS"
         ]
     );
 }
