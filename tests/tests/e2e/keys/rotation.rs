@@ -71,7 +71,7 @@ pub async fn introduce_switch_retire_without_logouts(ctx: Arc<Ctx>) {
     let kid_a = header(&access_a)["kid"].clone();
     assert!(kid_a.is_string());
     opens_protected(&a, &access_a).await;
-    assert_eq!(jwks_kids(&a).await, [kid_a.clone()]);
+    assert_eq!(jwks_kids(&a).await, std::slice::from_ref(&kid_a));
 
     // (b1) introduce B: resource services accept it (here from a _FILE), auth-service
     // publishes it after A, both still sign with A
@@ -147,7 +147,7 @@ pub async fn introduce_switch_retire_without_logouts(ctx: Arc<Ctx>) {
             ("SIMPLE_JWT__VERIFYING_KEY", &public_b),
         ]))),
     );
-    assert_eq!(jwks_kids(&retired).await, [kid_b.clone()]);
+    assert_eq!(jwks_kids(&retired).await, std::slice::from_ref(&kid_b));
     refused_by_protected(&retired, &access_a).await;
     let stale = refresh(&retired, &refresh_a).await;
     assert_eq!(stale.status, 401, "{}", stale.text);
