@@ -34,12 +34,24 @@ const ALGORITHMS: &[(&str, &str, &str)] = &[
 
 /// PyJWT decodes each token with the verifying key alone; where the signature is
 /// deterministic (HMAC, RSA PKCS#1 v1.5, Ed25519) it also re-signs the claims with
-/// `headers={"kid": ...}` and must produce our token byte for byte.
+/// `headers={"kid": ...}` and must produce our token byte for byte. The kid is checked
+/// against the RFC 7638 thumbprint of the JWK PyJWT makes of the public key.
 const PYJWT_CHECK: &str = r#"
-import json, sys, jwt
+import base64, hashlib, json, sys, jwt
+from jwt.algorithms import get_default_algorithms
+
+def thumbprint(alg, pem):
+    algorithm = get_default_algorithms()[alg]
+    jwk = json.loads(algorithm.to_jwk(algorithm.prepare_key(pem)))
+    required = {"EC": ["crv", "kty", "x", "y"], "RSA": ["e", "kty", "n"], "OKP": ["crv", "kty", "x"]}
+    members = json.dumps({m: jwk[m] for m in required[jwk["kty"]]}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).rstrip(b"=").decode()
+
 out = []
 for case in json.load(sys.stdin):
     claims = jwt.decode(case["token"], case["verify"], algorithms=[case["alg"]])
+    if case["kid"] is not None:
+        assert case["kid"] == thumbprint(case["alg"], case["verify"]), case["alg"]
     same = None
     if case["alg"][:2] in ("HS", "RS", "Ed"):
         headers = {"kid": case["kid"]} if case["kid"] else None
