@@ -71,9 +71,11 @@ pub fn generate_pair(
 
 /// The RFC 7638 thumbprint, computed as the services compute it.
 fn kid_of(algorithm: Algorithm, public: &str) -> Result<String, String> {
-    let mut jwt = JwtSettings::default();
-    jwt.algorithm = algorithm;
-    jwt.verifying_key = Some(public.to_owned());
+    let jwt = JwtSettings {
+        algorithm,
+        verifying_key: Some(public.to_owned()),
+        ..JwtSettings::default()
+    };
     let set = KeySet::from_settings(&jwt).map_err(|e| e.0)?;
     set.current()
         .and_then(|key| key.kid())

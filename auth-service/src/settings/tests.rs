@@ -427,6 +427,7 @@ fn the_secrets_accept_a_file() {
             "SECRET_KEY",
             "SIMPLE_JWT__SIGNING_KEY",
             "SIMPLE_JWT__VERIFYING_KEY",
+            "TOKENPAIR__PREVIOUS_VERIFYING_KEYS",
             "TOKENPAIR__REVOCATION_SECRET"
         ]
     );

@@ -49,8 +49,9 @@ impl Section for KeySettings {
             OURS,
             "PREVIOUS_VERIFYING_KEYS",
             "none",
-            "keys still accepted after a rotation: PEM public keys, or old HMAC secrets for HS* \
-             (a JSON/TOML array, concatenated PEM blocks, or one secret per line); see Keys",
+            "keys accepted besides the current one (rotation): PEM public keys, or old HMAC \
+             secrets with HS256/384/512; a JSON or TOML array, PEM blocks one after another, or \
+             one secret per line (see Keys)",
             |s, raw| set(&mut s.previous_verifying_keys, previous_keys(raw)),
         ),
     ];

@@ -8,6 +8,7 @@ mod cli;
 mod differential;
 mod hostile_input;
 mod jwk_url;
+mod keys;
 mod keys_files;
 mod lifecycle;
 mod observability;
@@ -39,6 +40,7 @@ fn main() -> std::process::ExitCode {
     tests.extend(throttle::tests());
     tests.extend(revocation::tests());
     tests.extend(keys_files::tests());
+    tests.extend(keys::tests());
     tests.extend(outage::tests());
     tests.extend(probes::tests());
     tests.extend(attacks::tests());

@@ -62,7 +62,7 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     assert_eq!(doc["openapi"], "3.1.0");
     let paths: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     // What auth-service serves with the default settings: the token views, logout-all and
-    // this document (all with Django's trailing slash), and the two probes.
+    // this document (all with Django's trailing slash), the two probes and the JWKS.
     let served: BTreeSet<String> = [
         bodies::OBTAIN,
         bodies::REFRESH,
@@ -76,6 +76,7 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
         "/healthz",
         "/readyz",
         "/metrics",
+        "/.well-known/jwks.json",
     ]
     .iter()
     .map(|p| (*p).to_owned())
