@@ -8,6 +8,7 @@ pub mod db;
 pub mod django;
 pub mod harness;
 pub mod logs;
+pub mod pgbouncer;
 pub mod tokens;
 
 pub use app::{Answer, Ctx, TestApp};

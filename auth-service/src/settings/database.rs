@@ -16,6 +16,22 @@ pub struct DatabaseSettings {
     /// How long `migrate` and `serve` retry a database that refuses or does not
     /// answer connections yet (zero: fail at the first attempt).
     pub wait: Duration,
+    /// What sits between us and PostgreSQL: the server itself or a session-pooling
+    /// PgBouncer (`Session`), or a transaction-pooling PgBouncer (`Transaction`).
+    pub pool_mode: PoolMode,
+}
+
+/// How PostgreSQL connections may be used (`DB_POOL_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PoolMode {
+    /// Each connection is one server session: per-session settings and diesel's
+    /// named prepared statements.
+    #[default]
+    Session,
+    /// Behind a pooler that hands each transaction (or lone statement) to any server
+    /// connection (PgBouncer `pool_mode = transaction`): no named prepared statements,
+    /// no per-session limits (see `db::target`).
+    Transaction,
 }
 
 impl Default for DatabaseSettings {
@@ -26,6 +42,7 @@ impl Default for DatabaseSettings {
             pool_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
             wait: Duration::from_secs(30),
+            pool_mode: PoolMode::Session,
         }
     }
 }
@@ -73,6 +90,19 @@ impl Section for DatabaseSettings {
             "30s",
             "how long `migrate` and `serve` retry a database that cannot be reached yet (0: no wait)",
             |s, raw| set(&mut s.wait, values::duration(raw)),
+        ),
+        Setting::new(
+            OURS,
+            "DB_POOL_MODE",
+            "`session`",
+            "`transaction` behind PgBouncer's transaction pooling (see docs/deployment.md)",
+            |s, raw| {
+                let choices = [
+                    ("session", PoolMode::Session),
+                    ("transaction", PoolMode::Transaction),
+                ];
+                set(&mut s.pool_mode, values::keyword(raw, &choices))
+            },
         ),
     ];
 }

@@ -11,6 +11,7 @@ mod lifecycle;
 mod observability;
 mod obtain;
 mod outage;
+mod pgbouncer;
 mod probes;
 mod protected;
 mod refresh;
@@ -42,5 +43,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(attacks::tests());
     tests.extend(catalogue::tests());
     tests.extend(secrets_files::tests());
+    tests.extend(pgbouncer::tests());
     tests::harness::main(tests)
 }
