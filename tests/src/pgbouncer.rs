@@ -58,7 +58,9 @@ struct Upstream {
 fn upstream(url: &str) -> Upstream {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let (credentials, address) = authority.rsplit_once('@').unwrap_or(("postgres", authority));
+    let (credentials, address) = authority
+        .rsplit_once('@')
+        .unwrap_or(("postgres", authority));
     let (user, password) = match credentials.split_once(':') {
         Some((user, password)) => (user, Some(password.to_owned())),
         None => (credentials, None),
@@ -87,7 +89,8 @@ impl PgBouncer {
     /// connections per database (fewer than the clients': they must share).
     pub fn start(binary: &std::path::Path, admin_url: &str, server_connections: u32) -> Self {
         let up = upstream(admin_url);
-        let dir = std::env::temp_dir().join(format!("tp_pgbouncer_{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("tp_pgbouncer_{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("pgbouncer dir");
         let port = free_port();
         let password = up
@@ -106,7 +109,10 @@ impl PgBouncer {
             auth = dir.join("userlist.txt").display(),
         );
         write(&dir.join("pgbouncer.ini"), &config);
-        write(&dir.join("userlist.txt"), &format!("\"{}\" \"\"\n", up.user));
+        write(
+            &dir.join("userlist.txt"),
+            &format!("\"{}\" \"\"\n", up.user),
+        );
         let log = std::fs::File::create(dir.join("pgbouncer.log")).expect("pgbouncer log");
         let mut command = Command::new(binary);
         // PgBouncer refuses to run as root: as root, it switches to the server's account.
@@ -176,7 +182,8 @@ impl Drop for PgBouncer {
 }
 
 fn write(path: &std::path::Path, text: &str) {
-    let mut file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut file =
+        std::fs::File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     file.write_all(text.as_bytes()).expect("write");
     set_mode(path, 0o644);
 }
@@ -202,12 +209,22 @@ mod tests {
     fn upstream_parts() {
         let up = upstream("postgres://postgres:pw@127.0.0.1:5433/postgres?sslmode=disable");
         assert_eq!(
-            (up.user.as_str(), up.password.as_deref(), up.host.as_str(), up.port.as_str()),
+            (
+                up.user.as_str(),
+                up.password.as_deref(),
+                up.host.as_str(),
+                up.port.as_str()
+            ),
             ("postgres", Some("pw"), "127.0.0.1", "5433")
         );
         let up = upstream("postgres://postgres@localhost/postgres");
         assert_eq!(
-            (up.user.as_str(), up.password, up.host.as_str(), up.port.as_str()),
+            (
+                up.user.as_str(),
+                up.password,
+                up.host.as_str(),
+                up.port.as_str()
+            ),
             ("postgres", None, "localhost", "5432")
         );
     }

@@ -28,17 +28,18 @@ pub fn require_bounded(conn: &mut DbConnection) -> Result<(), String> {
     let DbConnection::Postgres(c) = conn else {
         return Ok(());
     };
-    let limit = diesel::sql_query(
-        "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'",
-    )
-    .get_result::<Limit>(c)
-    .map_err(|e| format!("cannot read statement_timeout: {e}"))?;
+    let limit =
+        diesel::sql_query("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
+            .get_result::<Limit>(c)
+            .map_err(|e| format!("cannot read statement_timeout: {e}"))?;
     if limit.setting.trim() != "0" {
         return Ok(());
     }
-    Err("TOKENPAIR__DB_POOL_MODE=transaction: the server runs our statements without a \
+    Err(
+        "TOKENPAIR__DB_POOL_MODE=transaction: the server runs our statements without a \
          statement_timeout. A transaction pooler cannot carry per-session settings, so give \
          the role (or database) its limits, e.g. ALTER ROLE tokenpair SET statement_timeout = \
          '5s'; ALTER ROLE tokenpair SET lock_timeout = '5s' (see docs/deployment.md)"
-        .into())
+            .into(),
+    )
 }

@@ -170,16 +170,17 @@ fn prepare(
             // Behind a transaction pooler a SET would change whichever server connection
             // ran it, for its later borrowers: the limits come from the role or
             // database instead, checked at start-up (`db::pgbouncer`).
-            let statement_timeout = statement_timeout.filter(|_| pool_mode == PoolMode::Session);
-            if let Some(limit) = statement_timeout {
-                // lock_timeout too: a statement waiting on a lock then fails with the
-                // lock named in the error, and never outlives the statement limit.
-                let ms = limit.as_millis().max(1);
-                c.batch_execute(&format!(
-                    "SET statement_timeout = {ms}; SET lock_timeout = {ms}"
-                ))?;
+            if pool_mode == PoolMode::Transaction {
+                return Ok(());
             }
-            Ok(())
+            // lock_timeout too: a statement waiting on a lock then fails with the lock
+            // named in the error, and never outlives the statement limit. The CLI's
+            // connections (no limit) set 0 explicitly: a role may carry limits meant for
+            // the servers behind PgBouncer, and a migration may rightly take long.
+            let ms = statement_timeout.map_or(0, |limit| limit.as_millis().max(1));
+            c.batch_execute(&format!(
+                "SET statement_timeout = {ms}; SET lock_timeout = {ms}"
+            ))
         }
         // Django turns foreign keys on; the busy timeout turns writer contention into
         // a bounded wait instead of an immediate "database is locked".

@@ -38,7 +38,11 @@ fn resources() -> Vec<(String, Value)> {
     let mut all = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).expect("manifest");
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         // YAML documents are separated by `---` lines (the manifests use no other form)
         for doc in text.split("\n---\n") {
             let value: Value =
@@ -60,13 +64,21 @@ fn name(resource: &Value) -> &str {
 }
 
 fn of_kind<'a>(all: &'a [(String, Value)], wanted: &str) -> Vec<&'a Value> {
-    all.iter().map(|(_, r)| r).filter(|r| kind(r) == wanted).collect()
+    all.iter()
+        .map(|(_, r)| r)
+        .filter(|r| kind(r) == wanted)
+        .collect()
 }
 
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_sequence()
-        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -120,7 +132,11 @@ fn containers(all: &[(String, Value)]) -> Vec<Container<'_>> {
         let Some(template) = pod_template(resource) else {
             continue;
         };
-        for spec in template["spec"]["containers"].as_sequence().into_iter().flatten() {
+        for spec in template["spec"]["containers"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
             found.push(Container {
                 workload: format!("{}/{}", kind(resource), name(resource)),
                 pod: &template["spec"],
@@ -201,7 +217,12 @@ fn secret_files(c: &Container, all: &[(String, Value)]) -> BTreeMap<String, Stri
         let keys: Vec<(String, String)> = match volume["secret"]["items"].as_sequence() {
             Some(items) => items
                 .iter()
-                .map(|i| (i["key"].as_str().unwrap_or_default().to_owned(), i["path"].as_str().unwrap_or_default().to_owned()))
+                .map(|i| {
+                    (
+                        i["key"].as_str().unwrap_or_default().to_owned(),
+                        i["path"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
                 .collect(),
             None => data
                 .as_mapping()
@@ -236,7 +257,10 @@ fn load(c: &Container, all: &[(String, Value)]) -> AuthSettings {
         let value = match name.strip_suffix("_FILE") {
             Some(_) => {
                 let content = files.get(&value).unwrap_or_else(|| {
-                    panic!("{}: {name}={value} names no file the pod mounts", c.workload)
+                    panic!(
+                        "{}: {name}={value} names no file the pod mounts",
+                        c.workload
+                    )
                 });
                 let copy = tmp.join(loaded.len().to_string());
                 std::fs::write(&copy, content).expect("secret copy");
@@ -319,8 +343,15 @@ fn check_ports_and_probes(c: &Container, bind: &str, template: &Value) -> Vec<(S
         .rsplit_once(':')
         .and_then(|(_, p)| p.parse().ok())
         .unwrap_or_else(|| panic!("{w}: --bind {bind}"));
-    assert!(bind.starts_with("0.0.0.0:"), "{w}: --bind {bind} is not reachable from the kubelet");
-    assert_eq!(port(c, "http"), Some(bind_port), "{w}: the http port is --bind's");
+    assert!(
+        bind.starts_with("0.0.0.0:"),
+        "{w}: --bind {bind} is not reachable from the kubelet"
+    );
+    assert_eq!(
+        port(c, "http"),
+        Some(bind_port),
+        "{w}: the http port is --bind's"
+    );
     let mut probes = Vec::new();
     for (probe, path) in [
         ("startupProbe", "/healthz"),
@@ -336,11 +367,25 @@ fn check_ports_and_probes(c: &Container, bind: &str, template: &Value) -> Vec<(S
         .get("TOKENPAIR__ADMIN_BIND")
         .cloned()
         .unwrap_or_else(|| panic!("{w}: no TOKENPAIR__ADMIN_BIND"));
-    let admin_port = admin.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok());
-    assert_eq!(port(c, "admin"), admin_port, "{w}: the admin port is ADMIN_BIND's");
-    assert_ne!(admin_port, Some(bind_port), "{w}: ADMIN_BIND on the main port");
+    let admin_port = admin
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse::<u16>().ok());
+    assert_eq!(
+        port(c, "admin"),
+        admin_port,
+        "{w}: the admin port is ADMIN_BIND's"
+    );
+    assert_ne!(
+        admin_port,
+        Some(bind_port),
+        "{w}: ADMIN_BIND on the main port"
+    );
     let annotations = &template["metadata"]["annotations"];
-    assert_eq!(annotations["prometheus.io/scrape"].as_str(), Some("true"), "{w}");
+    assert_eq!(
+        annotations["prometheus.io/scrape"].as_str(),
+        Some("true"),
+        "{w}"
+    );
     assert_eq!(
         annotations["prometheus.io/port"].as_str(),
         admin_port.map(|p| p.to_string()).as_deref(),
@@ -359,7 +404,12 @@ fn serve_ports_probes_and_services_agree() {
         let labels = &template["metadata"]["labels"];
         let selector = &deployment["spec"]["selector"]["matchLabels"];
         for (key, value) in selector.as_mapping().into_iter().flatten() {
-            assert_eq!(&labels[key.as_str().unwrap_or_default()], value, "{}", name(deployment));
+            assert_eq!(
+                &labels[key.as_str().unwrap_or_default()],
+                value,
+                "{}",
+                name(deployment)
+            );
         }
         for c in containers(std::slice::from_ref(&(String::new(), deployment.clone()))) {
             let bind = match verb(&c) {
@@ -380,7 +430,10 @@ fn serve_ports_probes_and_services_agree() {
                 assert!(matching, "{}: no Service for port {target}", c.workload);
             }
         }
-        for (other, what) in [("PodDisruptionBudget", "selector"), ("HorizontalPodAutoscaler", "target")] {
+        for (other, what) in [
+            ("PodDisruptionBudget", "selector"),
+            ("HorizontalPodAutoscaler", "target"),
+        ] {
             let covered = of_kind(&all, other).iter().any(|r| match what {
                 "selector" => r["spec"]["selector"]["matchLabels"] == *selector,
                 _ => r["spec"]["scaleTargetRef"]["name"].as_str() == Some(name(deployment)),
@@ -429,7 +482,9 @@ fn probe_paths_answer_on_the_real_services() {
                 };
                 let http = tests::app::client();
                 for probe in ["startupProbe", "livenessProbe", "readinessProbe"] {
-                    let path = c.spec[probe]["httpGet"]["path"].as_str().unwrap_or_default();
+                    let path = c.spec[probe]["httpGet"]["path"]
+                        .as_str()
+                        .unwrap_or_default();
                     let status = http
                         .get(format!("{base}{path}"))
                         .send()

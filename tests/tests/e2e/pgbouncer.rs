@@ -26,7 +26,9 @@ const SERVER_CONNECTIONS: u32 = 4;
 
 fn database_name(ctx: &Ctx) -> String {
     let url = &ctx.db.url;
-    url.rsplit_once('/').map_or(url.as_str(), |(_, name)| name).to_owned()
+    url.rsplit_once('/')
+        .map_or(url.as_str(), |(_, name)| name)
+        .to_owned()
 }
 
 /// PgBouncer in front of this test's database, or `None` (SQLite, or no binary).
@@ -35,7 +37,11 @@ fn bouncer(ctx: &Ctx, test: &str) -> Option<PgBouncer> {
         return None;
     }
     let binary = binary_or_skip(test)?;
-    Some(PgBouncer::start(&binary, &postgres_admin_url(), SERVER_CONNECTIONS))
+    Some(PgBouncer::start(
+        &binary,
+        &postgres_admin_url(),
+        SERVER_CONNECTIONS,
+    ))
 }
 
 /// Every new session on the test database gets the limits a transaction pooler
@@ -95,7 +101,11 @@ async fn transaction_pooling_keeps_the_lifecycle(ctx: Arc<Ctx>) {
         "SELECT CAST(CAST(EXTRACT(EPOCH FROM expires_at) AS BIGINT) AS TEXT) AS t \
          FROM token_blacklist_outstandingtoken WHERE jti = '{jti}'"
     ));
-    assert_eq!(stored, [parts(&r2).1["exp"].to_string()], "expires_at of {jti}");
+    assert_eq!(
+        stored,
+        [parts(&r2).1["exp"].to_string()],
+        "expires_at of {jti}"
+    );
 
     // logout-all revokes what was issued before it, on either instance
     let logout = app
@@ -124,12 +134,18 @@ async fn transaction_pooling_keeps_the_lifecycle(ctx: Arc<Ctx>) {
         winners,
         1,
         "exactly one winner: {:?}",
-        answers.iter().map(|a| (a.status, &a.text)).collect::<Vec<_>>()
+        answers
+            .iter()
+            .map(|a| (a.status, &a.text))
+            .collect::<Vec<_>>()
     );
     for loser in answers.iter().filter(|a| a.status != 200) {
         loser.assert_401(BLACKLISTED);
     }
-    let fresh_jti = parts(&fresh).1["jti"].as_str().unwrap_or_default().to_owned();
+    let fresh_jti = parts(&fresh).1["jti"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(
         app.db.count(&format!(
             "token_blacklist_blacklistedtoken b JOIN token_blacklist_outstandingtoken o \
