@@ -142,3 +142,33 @@ pub(crate) fn redact_password(url: &str) -> String {
     };
     format!("{scheme}://{credentials}{location}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PoolMode;
+    use crate::AuthSettings;
+
+    fn pool_mode(value: &str) -> Result<PoolMode, String> {
+        let env = [("SECRET_KEY", "k"), ("TOKENPAIR__DB_POOL_MODE", value)]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        AuthSettings::from_sources(None, env)
+            .map(|s| s.database.pool_mode)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn pool_mode_is_session_unless_transaction() {
+        let unset = AuthSettings::from_sources(None, [("SECRET_KEY".to_owned(), "k".to_owned())]);
+        assert_eq!(
+            unset.map(|s| s.database.pool_mode).ok(),
+            Some(PoolMode::Session)
+        );
+        assert_eq!(pool_mode("transaction"), Ok(PoolMode::Transaction));
+        assert_eq!(pool_mode("Session"), Ok(PoolMode::Session));
+        let refused = pool_mode("statement").unwrap_err();
+        assert!(
+            refused.contains("DB_POOL_MODE") && refused.contains("session, transaction"),
+            "{refused}"
+        );
+    }
+}
