@@ -250,8 +250,9 @@ fn secret_files(c: &Container, all: &[(String, Value)]) -> BTreeMap<String, Stri
 }
 
 /// The container's environment loaded by the real settings loader, its `_FILE`
-/// paths served from a temporary copy of the example Secrets' files.
-fn load(c: &Container, all: &[(String, Value)]) -> AuthSettings {
+/// paths served from a temporary copy of the example Secrets' files. `local`: for a
+/// run here, the admin listener on a free loopback port instead of the manifest's.
+fn load(c: &Container, all: &[(String, Value)], local: bool) -> AuthSettings {
     let readme = readme_settings();
     let files = secret_files(c, all);
     let tmp = std::env::temp_dir().join(format!("tp_deploy_{}", uuid::Uuid::new_v4().simple()));
@@ -262,6 +263,7 @@ fn load(c: &Container, all: &[(String, Value)]) -> AuthSettings {
             continue;
         }
         let value = match name.strip_suffix("_FILE") {
+            None if local && name == "TOKENPAIR__ADMIN_BIND" => "127.0.0.1:0".to_owned(),
             Some(_) => {
                 let content = files.get(&value).unwrap_or_else(|| {
                     panic!(
@@ -311,7 +313,7 @@ fn containers_run_real_verbs_with_real_settings_hardened() {
             Some("json"),
             "{w}: JSON logs"
         );
-        let _ = load(c, &all);
+        let _ = load(c, &all, false);
         let pod = &c.pod["securityContext"];
         assert_eq!(pod["runAsNonRoot"].as_bool(), Some(true), "{w}");
         assert_eq!(pod["runAsUser"].as_i64(), Some(UID), "{w}");
@@ -466,7 +468,7 @@ fn probe_paths_answer_on_the_real_services() {
     for deployment in of_kind(&all, "Deployment") {
         let pair = [(String::new(), deployment.clone())];
         for c in containers(&pair) {
-            let mut settings = load(&c, &all);
+            let mut settings = load(&c, &all, true);
             runtime.block_on(async {
                 let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
                 let (base, handle) = match verb(&c) {
