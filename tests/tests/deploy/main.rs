@@ -449,6 +449,11 @@ fn serve_ports_probes_and_services_agree() {
             });
             assert!(covered, "{}: no {other}", name(deployment));
         }
+        assert!(
+            deployment["spec"]["replicas"].is_null(),
+            "{}: `replicas` would reset the autoscaler's count at every apply",
+            name(deployment)
+        );
         served.push(deployment.clone());
     }
     assert_eq!(served.len(), 2, "a Deployment per service");
