@@ -71,8 +71,7 @@ impl AppState {
                 "TOKENPAIR.REUSE_DETECTION: needs SIMPLE_JWT.ROTATE_REFRESH_TOKENS, SIMPLE_JWT.BLACKLIST_AFTER_ROTATION and TOKENPAIR.TOKEN_BLACKLIST on".into(),
             ));
         }
-        let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))
-            .map_err(StartupError)?;
+        let target = DatabaseTarget::from_settings(&settings.database).map_err(StartupError)?;
         Ok((tokens, hasher_config(settings), user_id_field, target))
     }
 

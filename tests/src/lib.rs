@@ -9,6 +9,7 @@ pub mod django;
 pub mod harness;
 pub mod jwks_server;
 pub mod logs;
+pub mod pgbouncer;
 pub mod tokens;
 
 pub use app::{Answer, Ctx, TestApp};

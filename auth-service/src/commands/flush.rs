@@ -5,7 +5,7 @@ use crate::lifecycle::timestamp;
 
 /// `manage.py flushexpiredtokens`: silent on success, like Django's.
 pub fn flush_expired_tokens(settings: &AuthSettings) -> Result<(), String> {
-    let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))?;
+    let target = DatabaseTarget::from_settings(&settings.database)?;
     let mut conn = target.connect().map_err(|e| format!("DATABASE_URL: {e}"))?;
     let deleted = blacklist::flush_expired(&mut conn, timestamp(shared::tokens::now()))
         .map_err(|e| format!("flushexpiredtokens: {e}"))?;

@@ -3,7 +3,7 @@ use crate::settings::AuthSettings;
 use crate::db::{DatabaseTarget, DbWait, connect_waiting, migrations};
 
 pub fn migrate(settings: &AuthSettings) -> Result<(), String> {
-    let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))?;
+    let target = DatabaseTarget::from_settings(&settings.database)?;
     // The wait's log lines go to stderr in the configured format (JSON in compose).
     shared::telemetry::init(settings.log.format, &settings.log.level);
     let wait = DbWait::from_settings(&settings.database);

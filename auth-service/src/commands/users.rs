@@ -17,7 +17,7 @@ use crate::state::hasher_config;
 const USERNAME_HELP: &str = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 
 fn connect(settings: &AuthSettings) -> Result<DbConnection, String> {
-    let target = DatabaseTarget::from_url(settings.database.url.as_ref().map(|s| s.expose()))?;
+    let target = DatabaseTarget::from_settings(&settings.database)?;
     target.connect().map_err(|e| format!("DATABASE_URL: {e}"))
 }
 

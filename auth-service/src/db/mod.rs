@@ -6,6 +6,7 @@ pub mod blacklist;
 mod error;
 pub mod health;
 pub mod migrations;
+mod pgbouncer;
 mod pool;
 pub mod revocation;
 pub mod revocation_events;

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::error::{ConnectError, DbError};
 use super::health::{Health, PROBE_INTERVAL};
 use super::wait::{DbWait, connect_waiting};
-use super::{DatabaseTarget, DbConnection, migrations};
+use super::{DatabaseTarget, DbConnection, migrations, pgbouncer};
+use crate::settings::PoolMode;
 
 pub type DbPool = Pool<Manager>;
 
@@ -126,8 +127,12 @@ impl Db {
         settings: PoolSettings,
         wait: &DbWait,
     ) -> Result<Self, DbError> {
-        migrations::require_current(&mut connect_waiting(target, wait)?)
-            .map_err(DbError::Unavailable)?;
+        let mut first = connect_waiting(target, wait)?;
+        migrations::require_current(&mut first).map_err(DbError::Unavailable)?;
+        if target.pool_mode == PoolMode::Transaction {
+            pgbouncer::require_bounded(&mut first).map_err(DbError::Unavailable)?;
+        }
+        drop(first);
         let health = Arc::new(Health::default());
         let target = target.with_client_timeouts();
         let manager = Manager {

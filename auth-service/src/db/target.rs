@@ -1,12 +1,13 @@
 //! Where the data lives (`DATABASE_URL`), and how one connection to it is made
 //! and prepared.
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{CacheSize, SimpleConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use std::time::Duration;
 
 use super::error::{ConnectError, DbError};
 use super::{DbConnection, sqlite_file};
+use crate::settings::{DatabaseSettings, PoolMode};
 
 /// Which engine a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct DatabaseTarget {
     pub engine: Engine,
     /// What diesel connects to: the URL for PostgreSQL, the file path for SQLite.
     pub connect: String,
+    /// Whether a transaction pooler sits in front of PostgreSQL (`db::pgbouncer`).
+    pub pool_mode: PoolMode,
 }
 
 /// The embedded default, like a new Django project's.
@@ -37,6 +40,7 @@ impl DatabaseTarget {
             return Ok(Self {
                 engine: Engine::Postgres,
                 connect: url.to_owned(),
+                pool_mode: PoolMode::Session,
             });
         }
         if let Some(path) = url.strip_prefix("sqlite://") {
@@ -54,7 +58,17 @@ impl DatabaseTarget {
         Self {
             engine: Engine::Sqlite,
             connect: path.to_owned(),
+            pool_mode: PoolMode::Session,
         }
+    }
+
+    /// The target `DATABASE_URL` and `TOKENPAIR__DB_POOL_MODE` name.
+    pub fn from_settings(database: &DatabaseSettings) -> Result<Self, String> {
+        let target = Self::from_url(database.url.as_ref().map(|s| s.expose()))?;
+        Ok(Self {
+            pool_mode: database.pool_mode,
+            ..target
+        })
     }
 
     /// Open one connection outside the pool (CLI commands, tests). No statement
@@ -72,7 +86,16 @@ impl DatabaseTarget {
         // Through the concrete types: MultiConnection::establish replaces libpq's
         // and SQLite's explanations with a generic "invalid connection url".
         let mut conn = match self.engine {
-            Engine::Postgres => DbConnection::Postgres(PgConnection::establish(&self.connect)?),
+            Engine::Postgres => {
+                let mut conn = PgConnection::establish(&self.connect)?;
+                if self.pool_mode == PoolMode::Transaction {
+                    // A named statement lives on one server connection, and the next
+                    // statement may run on another. Uncached, diesel (2.3+) sends each
+                    // query with PQsendQueryParams: parse, bind and execute in one round trip.
+                    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+                }
+                DbConnection::Postgres(conn)
+            }
             Engine::Sqlite => {
                 // Owner-only before SQLite creates it (and so its -wal/-shm/-journal).
                 sqlite_file::create_private(&self.connect)
@@ -80,7 +103,7 @@ impl DatabaseTarget {
                 DbConnection::Sqlite(SqliteConnection::establish(&self.connect)?)
             }
         };
-        prepare(&mut conn, statement_timeout)?;
+        prepare(&mut conn, statement_timeout, self.pool_mode)?;
         Ok(conn)
     }
 
@@ -135,21 +158,29 @@ fn with_default_param(url: &str, key: &str, value: &str) -> String {
 fn prepare(
     conn: &mut DbConnection,
     statement_timeout: Option<Duration>,
+    pool_mode: PoolMode,
 ) -> diesel::QueryResult<()> {
     match conn {
         // Timestamps cross the wire as UTC wall-clock values (MultiConnection has no
         // timestamptz); a UTC session makes PostgreSQL store them as the instants they are.
+        // PgBouncer remembers a client's TimeZone and sets it on every server connection
+        // it lends that client, so this holds in transaction pooling too.
         DbConnection::Postgres(c) => {
             c.batch_execute("SET TIME ZONE 'UTC'")?;
-            if let Some(limit) = statement_timeout {
-                // lock_timeout too: a statement waiting on a lock then fails with the
-                // lock named in the error, and never outlives the statement limit.
-                let ms = limit.as_millis().max(1);
-                c.batch_execute(&format!(
-                    "SET statement_timeout = {ms}; SET lock_timeout = {ms}"
-                ))?;
+            // Behind a transaction pooler a SET would change whichever server connection
+            // ran it, for its later borrowers: the limits come from the role or
+            // database instead, checked at start-up (`db::pgbouncer`).
+            if pool_mode == PoolMode::Transaction {
+                return Ok(());
             }
-            Ok(())
+            // lock_timeout too: a statement waiting on a lock then fails with the lock
+            // named in the error, and never outlives the statement limit. The CLI's
+            // connections (no limit) set 0 explicitly: a role may carry limits meant for
+            // the servers behind PgBouncer, and a migration may rightly take long.
+            let ms = statement_timeout.map_or(0, |limit| limit.as_millis().max(1));
+            c.batch_execute(&format!(
+                "SET statement_timeout = {ms}; SET lock_timeout = {ms}"
+            ))
         }
         // Django turns foreign keys on; the busy timeout turns writer contention into
         // a bounded wait instead of an immediate "database is locked".

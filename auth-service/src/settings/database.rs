@@ -16,6 +16,22 @@ pub struct DatabaseSettings {
     /// How long `migrate` and `serve` retry a database that refuses or does not
     /// answer connections yet (zero: fail at the first attempt).
     pub wait: Duration,
+    /// What sits between us and PostgreSQL: the server itself or a session-pooling
+    /// PgBouncer (`Session`), or a transaction-pooling PgBouncer (`Transaction`).
+    pub pool_mode: PoolMode,
+}
+
+/// How PostgreSQL connections may be used (`DB_POOL_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PoolMode {
+    /// Each connection is one server session: per-session settings and diesel's
+    /// named prepared statements.
+    #[default]
+    Session,
+    /// Behind a pooler that hands each transaction (or lone statement) to any server
+    /// connection (PgBouncer `pool_mode = transaction`): no named prepared statements,
+    /// no per-session limits (see `db::target`).
+    Transaction,
 }
 
 impl Default for DatabaseSettings {
@@ -26,6 +42,7 @@ impl Default for DatabaseSettings {
             pool_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
             wait: Duration::from_secs(30),
+            pool_mode: PoolMode::Session,
         }
     }
 }
@@ -74,6 +91,19 @@ impl Section for DatabaseSettings {
             "how long `migrate` and `serve` retry a database that cannot be reached yet (0: no wait)",
             |s, raw| set(&mut s.wait, values::duration(raw)),
         ),
+        Setting::new(
+            OURS,
+            "DB_POOL_MODE",
+            "`session`",
+            "`transaction` behind PgBouncer's transaction pooling (see docs/deployment.md)",
+            |s, raw| {
+                let choices = [
+                    ("session", PoolMode::Session),
+                    ("transaction", PoolMode::Transaction),
+                ];
+                set(&mut s.pool_mode, values::keyword(raw, &choices))
+            },
+        ),
     ];
 }
 
@@ -111,4 +141,34 @@ pub(crate) fn redact_password(url: &str) -> String {
         None => location.to_owned(),
     };
     format!("{scheme}://{credentials}{location}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PoolMode;
+    use crate::AuthSettings;
+
+    fn pool_mode(value: &str) -> Result<PoolMode, String> {
+        let env = [("SECRET_KEY", "k"), ("TOKENPAIR__DB_POOL_MODE", value)]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        AuthSettings::from_sources(None, env)
+            .map(|s| s.database.pool_mode)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn pool_mode_is_session_unless_transaction() {
+        let unset = AuthSettings::from_sources(None, [("SECRET_KEY".to_owned(), "k".to_owned())]);
+        assert_eq!(
+            unset.map(|s| s.database.pool_mode).ok(),
+            Some(PoolMode::Session)
+        );
+        assert_eq!(pool_mode("transaction"), Ok(PoolMode::Transaction));
+        assert_eq!(pool_mode("Session"), Ok(PoolMode::Session));
+        let refused = pool_mode("statement").unwrap_err();
+        assert!(
+            refused.contains("DB_POOL_MODE") && refused.contains("session, transaction"),
+            "{refused}"
+        );
+    }
 }

@@ -8,7 +8,7 @@ mod requests;
 mod revocation;
 mod throttle;
 
-pub use database::DatabaseSettings;
+pub use database::{DatabaseSettings, PoolMode};
 pub use hashing::HashingSettings;
 pub use requests::RequestSettings;
 pub use revocation::RevocationSettings;

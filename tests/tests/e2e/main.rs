@@ -14,6 +14,7 @@ mod lifecycle;
 mod observability;
 mod obtain;
 mod outage;
+mod pgbouncer;
 mod probes;
 mod protected;
 mod refresh;
@@ -48,5 +49,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(secrets_files::tests());
     tests.extend(admin_bind::tests());
     tests.extend(jwk_url::tests());
+    tests.extend(pgbouncer::tests());
     tests::harness::main(tests)
 }
