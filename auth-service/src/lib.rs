@@ -14,6 +14,7 @@ mod error;
 mod hash_pool;
 mod lifecycle;
 mod login;
+mod passwords;
 mod request_user;
 mod routes;
 pub mod settings;
