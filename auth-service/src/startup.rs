@@ -25,6 +25,7 @@ impl Application {
         log_database(&state);
         let authenticator = web::Data::new(state.authenticator());
         let blacklist = state.settings.revocation.token_blacklist;
+        let admin_api = state.settings.accounts.admin_api;
         let body_limit = drf_parsers::BodyLimit(state.settings.requests.max_body_bytes);
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
@@ -33,7 +34,7 @@ impl Application {
             cfg.app_data(app_state.clone())
                 .app_data(body_limit)
                 .app_data(authenticator.clone())
-                .configure(|cfg| routes::config(cfg, blacklist))
+                .configure(|cfg| routes::config(cfg, blacklist, admin_api))
                 .default_service(web::to(not_found));
         })?;
         Ok(service)

@@ -4,7 +4,7 @@ mod check;
 mod flush;
 mod migrate;
 mod serve;
-mod users;
+pub(crate) mod users;
 
 use crate::settings::AuthSettings;
 

@@ -44,7 +44,7 @@ pub fn normalize_email(email: &str) -> String {
     }
 }
 
-fn basic_email_error(email: &str) -> Option<&'static str> {
+pub fn basic_email_error(email: &str) -> Option<&'static str> {
     let ok = email.is_empty()
         || email.rsplit_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')

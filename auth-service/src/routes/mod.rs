@@ -1,9 +1,11 @@
 //! The route table: every URL of the auth service, in one place.
 
+mod admin;
 mod blacklist;
 mod logout_all;
 mod obtain;
 mod openapi;
+mod password_change;
 mod ready;
 mod refresh;
 mod sliding;
@@ -17,8 +19,9 @@ use shared::views::READY_PATH;
 pub use table::SLASHED_PATHS;
 use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
 
-/// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it).
-pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
+/// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it),
+/// `admin_api` is `TOKENPAIR__ADMIN_API`.
+pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool, admin_api: bool) {
     cfg.configure(shared::views::health)
         .service(
             web::resource(READY_PATH)
@@ -33,6 +36,10 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool) {
         .service(REFRESH_SLIDING.resource(web::post().to(sliding::refresh_sliding)));
     if blacklist {
         cfg.service(logout_all::resource());
+    }
+    cfg.service(password_change::resource());
+    if admin_api {
+        cfg.configure(admin::config);
     }
     cfg.service(
         web::resource(SCHEMA)

@@ -61,6 +61,14 @@ pub const REFRESH_SLIDING: TokenView = TokenView {
 
 pub const LOGOUT_ALL: &str = "/api/token/logout-all/";
 
+/// Ours: the authenticated user's password change (routes/password_change.rs).
+pub const PASSWORD_CHANGE: &str = "/api/password/change/";
+
+/// Ours: the staff-only user administration API (routes/admin).
+pub const ADMIN_USERS: &str = "/api/admin/users/";
+pub const ADMIN_USER: &str = "/api/admin/users/{id}/";
+pub const ADMIN_USER_PASSWORD: &str = "/api/admin/users/{id}/password/";
+
 /// The OpenAPI document of this service.
 pub const SCHEMA: &str = "/api/schema/";
 
@@ -83,5 +91,6 @@ pub const SLASHED_PATHS: &[&str] = &[
     OBTAIN_SLIDING.path,
     REFRESH_SLIDING.path,
     LOGOUT_ALL,
+    PASSWORD_CHANGE,
     SCHEMA,
 ];
