@@ -1,6 +1,7 @@
 //! End-to-end tests: real HTTP against both services on a real database.
 //! Run with `cargo test`; see the README for PostgreSQL.
 
+mod admin;
 mod attacks;
 mod catalogue;
 mod cli;
@@ -42,5 +43,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(attacks::tests());
     tests.extend(catalogue::tests());
     tests.extend(secrets_files::tests());
+    tests.extend(admin::tests());
     tests::harness::main(tests)
 }
