@@ -17,6 +17,7 @@ pub fn tests() -> Vec<E2e> {
         a_change_revokes_earlier_tokens,
         any_body_form_the_token_views_accept,
         wrong_old_passwords_count_in_the_login_throttle,
+        changepassword_cli_validates_and_revokes,
     ]
 }
 
@@ -168,4 +169,82 @@ pub async fn wrong_old_passwords_count_in_the_login_throttle(ctx: Arc<Ctx>) {
         ),
         "password unchanged"
     );
+}
+
+/// `auth-service changepassword USERNAME` reads the password from a terminal (rpassword opens
+/// /dev/tty), so it runs under `script` (util-linux), which gives it a pseudo-terminal fed
+/// from our stdin: (success, everything the terminal showed).
+async fn changepassword(ctx: &Ctx, username: &str, typed: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let command = format!(
+        "{} changepassword {username}",
+        env!("CARGO_BIN_EXE_auth-service-cli")
+    );
+    let mut script = Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SECRET_KEY", tests::app::TEST_SECRET_KEY)
+        .env("DATABASE_URL", &ctx.db.url)
+        .env(
+            "TOKENPAIR__PBKDF2_ITERATIONS",
+            tests::app::TEST_ITERATIONS.to_string(),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let typed = typed.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = script
+            .spawn()
+            .expect("`script` (util-linux) is needed to give changepassword a terminal");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(typed.as_bytes())
+            .expect("type the passwords");
+        child.wait_with_output().expect("changepassword")
+    })
+    .await
+    .expect("join");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+pub async fn changepassword_cli_validates_and_revokes(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[]);
+    let id = app.create_user("kyoko", PASSWORD);
+    let (refresh, access) = app.obtain("kyoko", PASSWORD).await;
+    // a weak password first: Django's messages, then a second try
+    let (ok, shown) = changepassword(&ctx, "kyoko", &format!("123\n123\n{NEW}\n{NEW}\n")).await;
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains(
+            "This password is too short. It must contain at least 8 characters.\r\nThis password is too common.\r\nThis password is entirely numeric."
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Password changed successfully for user 'kyoko'"),
+        "{shown}"
+    );
+    assert_eq!(
+        app.db
+            .count(&format!("tokenpair_user_revocation WHERE user_id = {id}")),
+        1
+    );
+    let refused = app.post_form(REFRESH, &[("refresh", &refresh)]).await;
+    assert_eq!(refused.status, 401, "{}", refused.text);
+    app.post_form(VERIFY, &[("token", &access)])
+        .await
+        .assert_401(REVOKED);
+    app.post_form(OBTAIN, &[("username", "kyoko"), ("password", PASSWORD)])
+        .await
+        .assert_401(NO_ACCOUNT);
+    app.obtain("kyoko", NEW).await;
 }
