@@ -93,11 +93,16 @@ pub fn boolean(data: &RequestData, name: &str, errors: &mut Errors) -> Option<bo
             errors.add(name, "This field may not be null.");
             return None;
         }
-        FieldValue::Json(Value::Number(n)) => match n.as_f64() {
-            Some(x) if x == 1.0 => Some(true),
-            Some(x) if x == 0.0 => Some(false),
-            _ => None,
-        },
+        // Python: 1.0 == 1 and 0.0 == 0, so DRF takes those too
+        FieldValue::Json(Value::Number(n)) => n.as_f64().and_then(|x| {
+            if x == 1.0 {
+                Some(true)
+            } else if x == 0.0 {
+                Some(false)
+            } else {
+                None
+            }
+        }),
         FieldValue::Json(Value::String(s)) | FieldValue::Text(s) => {
             if TRUE.contains(&s.as_str()) {
                 Some(true)
