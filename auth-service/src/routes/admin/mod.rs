@@ -18,7 +18,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(ADMIN_USERS)
             .name(ADMIN_USERS)
-            .wrap(shared::views::drf_headers("GET, POST, HEAD, OPTIONS"))
+            .wrap(shared::views::drf_headers("GET, POST, OPTIONS"))
             .route(web::get().to(users::list))
             .route(web::post().to(users::create))
             .default_service(web::to(other_method)),

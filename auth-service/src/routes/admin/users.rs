@@ -14,7 +14,7 @@ use shared::errors::json_response;
 
 use super::fields::{self, Errors};
 use super::paging;
-use super::staff::StaffUser;
+use super::staff::{PERMISSION_DENIED, StaffUser};
 use crate::db::admin_users::{self, UserChanges, UserRow};
 use crate::db::revocation::{self, clock};
 use crate::db::users::{self, NewUser};
@@ -52,6 +52,24 @@ fn user_json(user: &UserRow) -> Value {
         "date_joined": drf_datetime(user.date_joined),
         "last_login": user.last_login.map(drf_datetime),
     })
+}
+
+/// Superuser status is the superusers' to give, take, or act on: a staff user who is not
+/// one may not set `is_superuser` nor change, reset or delete a superuser (else any staff
+/// account could make itself superuser, or take a superuser's account over). 403.
+fn superusers_only(
+    actor: &crate::db::users::User,
+    touches_superuser: bool,
+) -> Result<(), AuthError> {
+    if touches_superuser && !actor.is_superuser {
+        tracing::info!(
+            actor_id = actor.id,
+            actor = %actor.username,
+            "admin: refused, superuser status is for superusers"
+        );
+        return Err(ApiError::detail(StatusCode::FORBIDDEN, PERMISSION_DENIED).into());
+    }
+    Ok(())
 }
 
 /// The `{id}` of a detail URL; not an integer: 404, as Django's `<int:pk>` would not match.
@@ -166,6 +184,7 @@ pub async fn create(
     let Some(username) = username.filter(|_| errors.is_empty()) else {
         return Err(ApiError::field_errors(errors.0).into());
     };
+    superusers_only(&actor, is_superuser.is_some())?;
     let (first_name, last_name) = (
         first_name.unwrap_or_default(),
         last_name.unwrap_or_default(),
@@ -271,6 +290,11 @@ pub async fn update(
     let id = target_id(&id)?;
     let data = DrfData::read(&req, body).await?;
     let changes = changes(&data)?;
+    let target = load(&state, id).await?;
+    superusers_only(
+        &actor,
+        changes.is_superuser.is_some() || target.is_superuser,
+    )?;
     let deactivated = changes.is_active == Some(false);
     let logged = format!("{changes:?}");
     let user = state
@@ -311,6 +335,7 @@ pub async fn delete(
         .into());
     }
     let user = load(&state, id).await?;
+    superusers_only(&actor, user.is_superuser)?;
     let revoked = revoke(&state, id).await?;
     let deleted = state
         .db
@@ -344,6 +369,7 @@ pub async fn set_password(
     let data = DrfData::read(&req, body).await?;
     let password = required_strings(&data, &["password"])?.concat();
     let user = load(&state, id).await?;
+    superusers_only(&actor, user.is_superuser)?;
     let attributes = UserAttributes {
         username: &user.username,
         first_name: &user.first_name,

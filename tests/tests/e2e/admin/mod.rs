@@ -22,6 +22,7 @@ pub fn tests() -> Vec<E2e> {
         users::deactivating_revokes_the_users_tokens,
         users::setting_a_password_validates_and_revokes,
         users::delete_cascades_as_django_does,
+        users::only_superusers_touch_superuser_status,
     ];
     all.extend(password_change::tests());
     all

@@ -480,3 +480,56 @@ pub async fn delete_cascades_as_django_does(ctx: Arc<Ctx>) {
         .assert(404, NOT_FOUND);
     assert_eq!(db.count("auth_group"), 1, "the group itself stays");
 }
+
+pub async fn only_superusers_touch_superuser_status(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[]);
+    let (boss, staff_token) = staff(&app, "boss").await;
+    let (root, root_token) = staff(&app, "root").await;
+    app.db.execute(&format!(
+        "UPDATE auth_user SET is_superuser = TRUE WHERE id = {root}"
+    ));
+    let staff_token = Some(staff_token.as_str());
+    let refused = [
+        (
+            Method::PATCH,
+            format!("{USERS}{boss}/"),
+            Some(json!({"is_superuser": true})),
+        ),
+        (
+            Method::POST,
+            USERS.to_owned(),
+            Some(json!({"username": "x", "is_superuser": false})),
+        ),
+        (
+            Method::PATCH,
+            format!("{USERS}{root}/"),
+            Some(json!({"is_active": false})),
+        ),
+        (
+            Method::POST,
+            format!("{USERS}{root}/password/"),
+            Some(json!({"password": GOOD})),
+        ),
+        (Method::DELETE, format!("{USERS}{root}/"), None),
+    ];
+    for (method, path, body) in refused {
+        call(&app, method, &path, staff_token, body.as_ref())
+            .await
+            .assert(403, super::FORBIDDEN);
+    }
+    assert!(!app.user("boss").unwrap().is_superuser);
+    assert!(app.user("x").is_none());
+    let root_row = app.user("root").unwrap();
+    assert!(root_row.is_active && root_row.is_superuser);
+    // a superuser may
+    let granted = call(
+        &app,
+        Method::PATCH,
+        &format!("{USERS}{boss}/"),
+        Some(&root_token),
+        Some(&json!({"is_superuser": true})),
+    )
+    .await;
+    assert_eq!(granted.status, 200, "{}", granted.text);
+    assert!(app.user("boss").unwrap().is_superuser);
+}
