@@ -54,7 +54,10 @@ fn log_database(state: &AppState) {
 /// Unknown URLs: 404, except Django's APPEND_SLASH redirect to a known URL.
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let slashed = format!("{}/", req.path());
-    if routes::SLASHED_PATHS.contains(&slashed.as_str()) {
+    let admin_api = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.accounts.admin_api);
+    if routes::is_slashed_route(&slashed, admin_api) {
         let location = match req.query_string() {
             "" => slashed,
             q => format!("{slashed}?{q}"),

@@ -16,7 +16,7 @@ mod view;
 use actix_web::web;
 use shared::views::READY_PATH;
 
-pub use table::SLASHED_PATHS;
+use table::SLASHED_PATHS;
 use table::{BLACKLIST, OBTAIN_PAIR, OBTAIN_SLIDING, REFRESH, REFRESH_SLIDING, SCHEMA, VERIFY};
 
 /// The routes; `blacklist` is `TOKENPAIR__TOKEN_BLACKLIST` (logout-all needs it),
@@ -46,4 +46,43 @@ pub fn config(cfg: &mut web::ServiceConfig, blacklist: bool, admin_api: bool) {
             .name(SCHEMA)
             .route(web::get().to(openapi::schema)),
     );
+}
+
+/// Whether `slashed` (a request path plus `/`) is served, for Django's APPEND_SLASH
+/// redirect: a fixed path, or (when mounted) an admin API path, whose `{id}` segment is
+/// any segment as the route's is.
+pub fn is_slashed_route(slashed: &str, admin_api: bool) -> bool {
+    if SLASHED_PATHS.contains(&slashed) {
+        return true;
+    }
+    if !admin_api {
+        return false;
+    }
+    let Some(rest) = slashed.strip_prefix(table::ADMIN_USERS) else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let rest = rest.strip_suffix("/password").unwrap_or(rest);
+    rest.is_empty() || !rest.contains('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_slashed_route;
+
+    #[test]
+    fn append_slash_knows_the_admin_paths() {
+        assert!(is_slashed_route("/api/token/", false));
+        for path in [
+            "/api/admin/users/",
+            "/api/admin/users/7/",
+            "/api/admin/users/7/password/",
+        ] {
+            assert!(is_slashed_route(path, true), "{path}");
+            assert!(!is_slashed_route(path, false), "{path}");
+        }
+        assert!(!is_slashed_route("/api/admin/users/7/other/", true));
+        assert!(!is_slashed_route("/api/admin/users/7/password/x/", true));
+        assert!(!is_slashed_route("/api/admin/", true));
+    }
 }

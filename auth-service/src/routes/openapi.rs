@@ -104,7 +104,13 @@ fn password_change() -> Value {
 fn staff_only(mut responses: Value) -> Value {
     if let Some(map) = responses.as_object_mut() {
         map.insert("401".into(), error("No or bad token", "TokenError"));
-        map.insert("403".into(), error("Not an active staff user", "Detail"));
+        map.insert(
+            "403".into(),
+            error(
+                "Not an active staff user, or a superuser-only action by a staff user who is not one",
+                "Detail",
+            ),
+        );
     }
     responses
 }
@@ -144,7 +150,6 @@ fn admin_paths(paths: &mut Map<String, Value>) {
                 "400": error("Invalid fields, a taken username, or a password the validators refuse", "FieldErrors")}))},
     }));
     paths.insert(ADMIN_USER.into(), json!({
-        "parameters": id,
         "get": {"summary": "Read a user", "security": [{"bearer": []}],
             "responses": staff_only(json!({"200": user_ref(), "404": error("No such user", "Detail")}))},
         "patch": {"summary": "Update a user", "security": [{"bearer": []}],
@@ -157,9 +162,9 @@ fn admin_paths(paths: &mut Map<String, Value>) {
             "responses": staff_only(json!({"204": {"description": "Deleted"},
                 "400": error("A staff user cannot delete themselves", "Detail"),
                 "404": error("No such user", "Detail")}))},
+        "parameters": id.clone(),
     }));
     paths.insert(ADMIN_USER_PASSWORD.into(), json!({
-        "parameters": id,
         "post": {"summary": "Set a user's password", "security": [{"bearer": []}],
             "description": "Staff only. Django's validators apply; the user's earlier tokens are revoked.",
             "requestBody": body(&strings(&["password"])),
@@ -167,6 +172,7 @@ fn admin_paths(paths: &mut Map<String, Value>) {
                 "200": {"description": "Set", "content": {"application/json": {"schema": strings(&["detail"])}}},
                 "400": error("Missing password or one the validators refuse", "FieldErrors"),
                 "404": error("No such user", "Detail")}))},
+        "parameters": id,
     }));
 }
 
