@@ -15,6 +15,7 @@ mod feed_watch;
 mod hash_pool;
 mod lifecycle;
 mod login;
+mod passwords;
 mod request_user;
 mod routes;
 pub mod settings;

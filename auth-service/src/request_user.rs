@@ -1,6 +1,8 @@
 //! simplejwt's stateful `JWTAuthentication` for the auth service's own
 //! authenticated views: the token (sliding tokens checked against the
-//! blacklist), then the user from the database (docs/simplejwt.md §5.4).
+//! blacklist), then the user from the database (docs/simplejwt.md §5.4), and
+//! (ours) the user's revocation time, so a token verify calls revoked does not
+//! authenticate here either (a changed password, logout-all, a deactivation).
 //! A view takes a [`RequestUser`] argument and actix authenticates before
 //! the view runs.
 
@@ -12,10 +14,11 @@ use shared::tokens;
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::db::revocation::{self, Subject};
 use crate::db::users::User;
 use crate::db::{blacklist, users};
 use crate::error::AuthError;
-use crate::lifecycle::{jti_of, uses_blacklist};
+use crate::lifecycle::{issued_at, jti_of, revoked_error, uses_blacklist, uses_revocation};
 use crate::state::AppState;
 use crate::token_user::{password_changed, user_key};
 
@@ -82,16 +85,29 @@ async fn request_user(state: &AppState, req: &HttpRequest) -> Result<User, AuthE
         ));
     };
     let field = state.user_id_field;
-    let user = match user_key(field, value) {
+    let check_revocation = uses_revocation(state);
+    let found = match user_key(field, value) {
         Some(key) => {
             state
                 .db
-                .run(move |conn| Ok(users::by_key(conn, field, &key)?))
+                .run(move |conn| {
+                    let Some(user) = users::by_key(conn, field, &key)? else {
+                        return Ok(None);
+                    };
+                    // the user's revocation (logout-all, password change, deactivation)
+                    // covers access tokens here as it does at verify
+                    let revoked_at = if check_revocation {
+                        revocation::revoked_at(conn, Subject::User(user.id))?
+                    } else {
+                        None
+                    };
+                    Ok(Some((user, revoked_at)))
+                })
                 .await?
         }
         None => None,
     };
-    let Some(user) = user else {
+    let Some((user, revoked_at)) = found else {
         return Err(fail("User not found", "user_not_found"));
     };
     if state.settings.jwt.check_user_is_active && !user.is_active {
@@ -102,6 +118,10 @@ async fn request_user(state: &AppState, req: &HttpRequest) -> Result<User, AuthE
             "The user's password has been changed.",
             "password_changed",
         ));
+    }
+    // ours, after simplejwt's own checks (their answers stay simplejwt's)
+    if revocation::revoked(issued_at(&token.payload), revoked_at) {
+        return Err(revoked_error(state));
     }
     Ok(user)
 }

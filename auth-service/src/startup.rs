@@ -31,6 +31,7 @@ impl Application {
         let authenticator = web::Data::new(state.authenticator());
         let blacklist = state.settings.revocation.token_blacklist;
         let feed = state.feed.is_some();
+        let admin_api = state.settings.accounts.admin_api;
         let body_limit = drf_parsers::BodyLimit(state.settings.requests.max_body_bytes);
         let metrics = state.metrics.clone();
         let state = web::Data::new(state);
@@ -45,7 +46,7 @@ impl Application {
                 cfg.app_data(app_state.clone())
                     .app_data(body_limit)
                     .app_data(authenticator.clone())
-                    .configure(|cfg| routes::config(cfg, blacklist, feed))
+                    .configure(|cfg| routes::config(cfg, blacklist, feed, admin_api))
                     .default_service(web::to(move |req| not_found(req, internal_elsewhere)));
             },
             move |cfg| {
@@ -71,9 +72,11 @@ fn log_database(state: &AppState) {
 /// here: not the internal endpoints when they are on `TOKENPAIR__ADMIN_BIND`).
 async fn not_found(req: HttpRequest, internal_elsewhere: bool) -> HttpResponse {
     let slashed = format!("{}/", req.path());
-    let slashed = slashed.as_str();
-    let elsewhere = internal_elsewhere && routes::INTERNAL_PATHS.contains(&slashed);
-    if routes::SLASHED_PATHS.contains(&slashed) && !elsewhere {
+    let admin_api = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.accounts.admin_api);
+    let elsewhere = internal_elsewhere && routes::INTERNAL_PATHS.contains(&slashed.as_str());
+    if routes::is_slashed_route(&slashed, admin_api) && !elsewhere {
         let location = match req.query_string() {
             "" => slashed.to_owned(),
             q => format!("{slashed}?{q}"),

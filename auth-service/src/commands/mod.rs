@@ -5,7 +5,7 @@ mod flush;
 pub mod keys;
 mod migrate;
 mod serve;
-mod users;
+pub(crate) mod users;
 
 use crate::settings::AuthSettings;
 

@@ -2,6 +2,7 @@
 //! `MultiConnection`, an r2d2 pool, and a runner that keeps every query off the
 //! actix worker threads.
 
+pub mod admin_users;
 pub mod blacklist;
 mod error;
 pub mod health;

@@ -13,8 +13,13 @@ pub struct User {
     pub id: i32,
     pub password: String,
     pub username: String,
+    pub first_name: String,
+    pub last_name: String,
     pub email: String,
     pub is_active: bool,
+    /// Read on every authenticated request: the admin API's permission check.
+    pub is_staff: bool,
+    pub is_superuser: bool,
 }
 
 /// What `create_user` / `create_superuser` store; Django's model defaults

@@ -67,6 +67,14 @@ pub const REVOCATIONS: &str = shared::revocation::wire::PATH;
 /// The public keys tokens verify with (`jwks.rs`).
 pub const JWKS: &str = "/.well-known/jwks.json";
 
+/// Ours: the authenticated user's password change (routes/password_change.rs).
+pub const PASSWORD_CHANGE: &str = "/api/password/change/";
+
+/// Ours: the staff-only user administration API (routes/admin).
+pub const ADMIN_USERS: &str = "/api/admin/users/";
+pub const ADMIN_USER: &str = "/api/admin/users/{id}/";
+pub const ADMIN_USER_PASSWORD: &str = "/api/admin/users/{id}/password/";
+
 /// The OpenAPI document of this service.
 pub const SCHEMA: &str = "/api/schema/";
 
@@ -94,6 +102,7 @@ pub const SLASHED_PATHS: &[&str] = &[
     REFRESH_SLIDING.path,
     LOGOUT_ALL,
     REVOCATIONS,
+    PASSWORD_CHANGE,
     SCHEMA,
     shared::docs::PATH,
 ];

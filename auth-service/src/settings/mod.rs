@@ -2,12 +2,14 @@
 //! service reads, loaded in one pass by the shared loader. Every `TOKENPAIR` name is this
 //! service's to know, so an unknown one is an error (with a "did you mean" hint).
 
+mod accounts;
 mod database;
 mod hashing;
 mod requests;
 mod revocation;
 mod throttle;
 
+pub use accounts::AccountSettings;
 pub use database::{DatabaseSettings, PoolMode};
 pub use hashing::HashingSettings;
 pub use requests::RequestSettings;
@@ -24,6 +26,7 @@ use std::path::Path;
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     pub shared: Settings,
+    pub accounts: AccountSettings,
     pub database: DatabaseSettings,
     pub hashing: HashingSettings,
     pub requests: RequestSettings,
@@ -48,6 +51,7 @@ impl AuthSettings {
 
     fn assemble((shared, sections): (Settings, Sections)) -> Self {
         let Sections {
+            accounts,
             database,
             hashing,
             requests,
@@ -56,6 +60,7 @@ impl AuthSettings {
         } = sections;
         Self {
             shared,
+            accounts,
             database,
             hashing,
             requests,
@@ -89,6 +94,7 @@ impl From<AuthSettings> for Settings {
 /// This service's sections, as the shared loader fills them.
 #[derive(Debug, Default)]
 struct Sections {
+    accounts: AccountSettings,
     database: DatabaseSettings,
     hashing: HashingSettings,
     requests: RequestSettings,
@@ -105,7 +111,8 @@ impl Extension for Sections {
         name: &str,
         raw: &RawValue,
     ) -> Option<Parsed<Applied>> {
-        catalogue::apply(&mut self.database, table, name, raw)
+        catalogue::apply(&mut self.accounts, table, name, raw)
+            .or_else(|| catalogue::apply(&mut self.database, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.hashing, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.requests, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.revocation, table, name, raw))
@@ -114,7 +121,8 @@ impl Extension for Sections {
 
     fn names() -> Vec<&'static str> {
         let table = OURS;
-        catalogue::names::<DatabaseSettings>(table)
+        catalogue::names::<AccountSettings>(table)
+            .chain(catalogue::names::<DatabaseSettings>(table))
             .chain(catalogue::names::<HashingSettings>(table))
             .chain(catalogue::names::<RequestSettings>(table))
             .chain(catalogue::names::<RevocationSettings>(table))
@@ -123,7 +131,8 @@ impl Extension for Sections {
     }
 
     fn file_variables() -> Vec<String> {
-        catalogue::file_variables::<DatabaseSettings>()
+        catalogue::file_variables::<AccountSettings>()
+            .chain(catalogue::file_variables::<DatabaseSettings>())
             .chain(catalogue::file_variables::<HashingSettings>())
             .chain(catalogue::file_variables::<RequestSettings>())
             .chain(catalogue::file_variables::<RevocationSettings>())

@@ -301,6 +301,7 @@ fn catalogue() -> Vec<(String, &'static str, &'static str)> {
         .chain(entries::<RequestSettings>())
         .chain(entries::<RevocationSettings>())
         .chain(entries::<ThrottleSettings>())
+        .chain(entries::<AccountSettings>())
         .collect()
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests: real HTTP against both services on a real database.
 //! Run with `cargo test`; see the README for PostgreSQL.
 
+mod admin;
 mod admin_bind;
 mod attacks;
 mod catalogue;
@@ -50,5 +51,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(admin_bind::tests());
     tests.extend(jwk_url::tests());
     tests.extend(pgbouncer::tests());
+    tests.extend(admin::tests());
     tests::harness::main(tests)
 }

@@ -61,8 +61,9 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     let doc = doc.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
-    // What auth-service serves with the default settings: the token views, logout-all and
-    // this document (all with Django's trailing slash), the two probes and the JWKS.
+    // What auth-service serves with the default settings: the token views, logout-all, the
+    // password change, the admin API and this document (all with Django's trailing slash),
+    // the two probes and the JWKS.
     let served: BTreeSet<String> = [
         bodies::OBTAIN,
         bodies::REFRESH,
@@ -71,6 +72,10 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
         bodies::SLIDING,
         bodies::SLIDING_REFRESH,
         bodies::LOGOUT_ALL,
+        "/api/password/change/",
+        "/api/admin/users/",
+        "/api/admin/users/{id}/",
+        "/api/admin/users/{id}/password/",
         "/api/schema/",
         "/api/docs/",
         "/healthz",
@@ -84,6 +89,8 @@ async fn openapi_lists_every_route(ctx: Arc<Ctx>) {
     assert_eq!(paths, served);
     // Every slashed path is a route: APPEND_SLASH redirects to it, as to no unknown path.
     for path in paths.iter().filter(|p| p.ends_with('/')) {
+        // a templated path (the admin API's `{id}`) with a value in it
+        let path = path.replace("{id}", "1");
         let bare = path.trim_end_matches('/');
         let answer = app.get(&format!("{}{bare}", app.auth)).await;
         assert_eq!(
