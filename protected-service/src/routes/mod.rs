@@ -34,10 +34,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 async fn ready(auth: web::Data<Authenticator>) -> HttpResponse {
     match auth.not_ready() {
         None => shared::views::ready(),
-        Some(reason) => {
-            ApiError::detail(StatusCode::SERVICE_UNAVAILABLE, &format!("Not ready: {reason}"))
-                .error_response()
-        }
+        Some(reason) => ApiError::detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Not ready: {reason}"),
+        )
+        .error_response(),
     }
 }
 
