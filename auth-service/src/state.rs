@@ -91,7 +91,7 @@ impl AppState {
             metrics: actix_web::web::Data::new(metrics),
             logins,
             hashing: HashPool::new(settings.hashing.hash_threads, settings.hashing.hash_queue),
-            jwks: crate::routes::jwks::document(&tokens),
+            jwks: jwks_document(&tokens),
             tokens: Arc::new(tokens),
             db,
             hasher,
@@ -128,4 +128,12 @@ impl AppState {
 
 pub fn hasher_config(settings: &AuthSettings) -> HasherConfig {
     settings.hashing.hasher_config()
+}
+
+/// The JWKS of the keys `tokens` verifies with, as `GET /.well-known/jwks.json` serves it.
+fn jwks_document(tokens: &TokenBackend) -> actix_web::web::Bytes {
+    let jwks = tokens.codec().keys().current().jwks();
+    // A `JwkSet` of strings always serialises; the fallback is the HMAC answer.
+    let body = serde_json::to_vec(&jwks).unwrap_or_else(|_| br#"{"keys":[]}"#.to_vec());
+    actix_web::web::Bytes::from(body)
 }

@@ -32,9 +32,13 @@ pub fn startup_warnings(settings: &Settings) -> Vec<String> {
     warnings
 }
 
-/// The token rules of the settings, keys decoded once.
-pub fn verifier(settings: &Settings) -> Result<TokenBackend, SettingsError> {
-    TokenBackend::for_verifying(settings.jwt.clone())
+/// `check`: the token rules of the settings, keys decoded once (with `JWK_URL` there are none
+/// to decode: they are fetched once serving).
+pub fn verifier(settings: &Settings) -> Result<(), SettingsError> {
+    if settings.jwt.jwk_url_verifies().is_some() {
+        return Ok(());
+    }
+    TokenBackend::for_verifying(settings.jwt.clone()).map(drop)
 }
 
 /// Builds the protected service's HTTP server.

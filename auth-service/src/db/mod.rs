@@ -4,6 +4,7 @@
 
 pub mod admin_users;
 pub mod blacklist;
+pub mod clock;
 mod error;
 pub mod health;
 pub mod migrations;

@@ -35,11 +35,12 @@
 //! Logins need no lock: a login whose clock read precedes the revocation's has an
 //! `iat` not later than it; one that follows it is a new session.
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
 use super::blacklist::{self, listed_maybe};
+use super::clock::clock;
 use super::schema::{
     auth_user, token_blacklist_blacklistedtoken as blacklisted,
     token_blacklist_outstandingtoken as outstanding,
@@ -62,11 +63,6 @@ pub fn revoked(iat: Option<f64>, revoked_at: Option<NaiveDateTime>) -> bool {
 /// The later of two revocation times.
 fn latest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {
     a.max(b)
-}
-
-/// Now, at the microsecond precision both engines store.
-pub fn clock() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 /// What is locked (see the module documentation).

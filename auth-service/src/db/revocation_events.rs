@@ -60,7 +60,7 @@ pub fn publish_user(conn: &mut DbConnection, user_id: i32, at: NaiveDateTime) ->
             event::user_id.eq(Some(user_id)),
             event::jti.eq(None::<String>),
             event::second.eq(at.and_utc().timestamp()),
-            event::created.eq(super::revocation::clock()),
+            event::created.eq(super::clock::clock()),
         ))
         .execute(conn)
         .map(drop)
@@ -76,7 +76,7 @@ pub fn publish_token(conn: &mut DbConnection, jti: &str, exp: i64) -> QueryResul
             event::user_id.eq(None::<i32>),
             event::jti.eq(Some(jti)),
             event::second.eq(exp),
-            event::created.eq(super::revocation::clock()),
+            event::created.eq(super::clock::clock()),
         ))
         .execute(conn)
         .map(drop)

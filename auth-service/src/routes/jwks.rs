@@ -1,11 +1,10 @@
 //! `GET /.well-known/jwks.json`: the public keys this service's tokens verify with (RFC 7517),
 //! the current signing key first, then `TOKENPAIR__PREVIOUS_VERIFYING_KEYS`, each with its
 //! `kid` (RFC 7638 thumbprint), `alg` and `"use":"sig"`. HMAC: `{"keys":[]}` (a secret is
-//! never published). Built once at start-up ([`document`]): the keys only change on restart.
+//! never published). Built once at start-up (`AppState::jwks`): the keys only change on restart.
 
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
-use shared::tokens::TokenBackend;
 
 use crate::state::AppState;
 
@@ -14,13 +13,6 @@ use crate::state::AppState;
 /// a fleet of resource services polling this endpoint costs one request per service per 5 min.
 /// Verifiers refetch at once on an unknown `kid` anyway (`JWK_URL`'s cooldown).
 pub const CACHE: &str = "public, max-age=300";
-
-/// The JWKS of the keys `tokens` verifies with, as served.
-pub fn document(tokens: &TokenBackend) -> web::Bytes {
-    let jwks = tokens.codec().keys().current().jwks();
-    // A `JwkSet` of strings always serialises; the fallback is the HMAC answer.
-    web::Bytes::from(serde_json::to_vec(&jwks).unwrap_or_else(|_| br#"{"keys":[]}"#.to_vec()))
-}
 
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

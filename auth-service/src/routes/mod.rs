@@ -2,7 +2,7 @@
 
 mod admin;
 mod blacklist;
-pub mod jwks;
+mod jwks;
 mod logout_all;
 mod obtain;
 mod openapi;

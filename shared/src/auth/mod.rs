@@ -18,6 +18,7 @@ use std::future::{Ready, ready};
 use std::sync::Arc;
 
 use crate::errors::{ApiError, TokenMessage};
+use crate::jwks::JwksKeys;
 use crate::revocation::{REVOKED, Revocations, Verdict};
 use crate::settings::{Settings, TokenClass};
 use crate::tokens::{Claims, TokenBackend, TokenError, now};
@@ -33,16 +34,19 @@ pub struct ValidatedToken {
 #[derive(Debug, Clone)]
 pub struct Authenticator {
     backend: Arc<TokenBackend>,
+    /// The keys of `JWK_URL`, when the backend verifies with them (readiness).
+    jwks: Option<Arc<JwksKeys>>,
     /// The revocations of `TOKENPAIR__REVOCATION_URL`'s feed, when one is followed.
     revocations: Option<Arc<Revocations>>,
 }
 
 impl Authenticator {
-    /// With a backend built by the caller. One that verifies with `JWK_URL` needs its keys
-    /// started ([`crate::jwks::JwksKeys::start`]); [`Authenticator::from_settings`] does it.
+    /// With a backend built by the caller (configured keys: `TokenBackend::for_verifying`);
+    /// [`Authenticator::from_settings`] also handles `JWK_URL`.
     pub fn new(backend: Arc<TokenBackend>) -> Self {
         Self {
             backend,
+            jwks: None,
             revocations: None,
         }
     }
@@ -61,21 +65,30 @@ impl Authenticator {
         settings: &Settings,
         registry: Option<&prometheus::Registry>,
     ) -> Result<Self, String> {
-        let backend = TokenBackend::for_verifying(settings.jwt.clone()).map_err(|e| e.0)?;
-        if let Some(jwks) = backend.jwks() {
-            jwks.start(&settings.jwks, registry)?;
-        }
+        let jwt = settings.jwt.clone();
+        let (backend, jwks) = match jwt.jwk_url_verifies() {
+            Some(url) => {
+                let jwks = Arc::new(JwksKeys::new(url, jwt.algorithm));
+                jwks.start(&settings.jwks, registry)?;
+                (jwks.backend(jwt), Some(jwks))
+            }
+            None => (TokenBackend::for_verifying(jwt).map_err(|e| e.0)?, None),
+        };
         let unregistered = prometheus::Registry::new();
         let revocations =
             crate::revocation::feed::start(&settings.feed, registry.unwrap_or(&unregistered))?;
-        Ok(Self::new(Arc::new(backend)).with_revocations(revocations))
+        let authenticator = Self {
+            jwks,
+            ..Self::new(Arc::new(backend))
+        };
+        Ok(authenticator.with_revocations(revocations))
     }
 
     /// Why it cannot answer token requests yet (a service's `/readyz` says it), or `None`:
     /// with `JWK_URL` it needs a fetched key set; with a revocation feed, the feed's first
     /// snapshot (before that, tokens are refused with 503: fail closed).
     pub fn not_ready(&self) -> Option<&'static str> {
-        if self.backend.jwks().is_some_and(|jwks| !jwks.is_loaded()) {
+        if self.jwks.as_ref().is_some_and(|jwks| !jwks.is_loaded()) {
             return Some("no key set fetched from JWK_URL yet.");
         }
         if self.revocations.as_ref().is_some_and(|r| !r.is_loaded()) {

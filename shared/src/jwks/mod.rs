@@ -26,7 +26,8 @@ pub use fetch::{DEADLINE, MAX_BODY_BYTES};
 pub use parse::{MAX_KEYS, Parsed, Refused, parse};
 
 use crate::settings::JwksSettings;
-use crate::tokens::{KeySet, Keys};
+use crate::settings::JwtSettings;
+use crate::tokens::{KeySet, KeySource, Keys, TokenBackend};
 
 /// The keys of one `JWK_URL`: the [`Keys`] handle the codec verifies with (empty until the
 /// first fetch succeeds), and the refresher's inputs.
@@ -80,12 +81,10 @@ impl JwksKeys {
         self.loaded.load(Ordering::Acquire)
     }
 
-    /// A token named a `kid` the set does not hold: ask for a fetch. Cheap (one atomic swap),
-    /// and however many requests ask, the refresher fetches at most once per cooldown.
-    pub fn unknown_kid(&self) {
-        if !self.signal.wanted.swap(true, Ordering::AcqRel) {
-            self.signal.wake.notify_one();
-        }
+    /// The verifier of `jwt`'s token rules with these keys (empty until the first fetch).
+    pub fn backend(self: &Arc<Self>, jwt: JwtSettings) -> TokenBackend {
+        let source: Arc<dyn KeySource> = self.clone();
+        TokenBackend::with_keys(jwt, self.keys.clone(), Some(source))
     }
 
     fn replace(&self, set: KeySet) {
@@ -122,5 +121,15 @@ impl JwksKeys {
         };
         runtime.spawn(refresher.run());
         Ok(())
+    }
+}
+
+impl KeySource for JwksKeys {
+    /// Asks for a fetch. Cheap (one atomic swap), and however many requests ask, the
+    /// refresher fetches at most once per cooldown.
+    fn unknown_kid(&self) {
+        if !self.signal.wanted.swap(true, Ordering::AcqRel) {
+            self.signal.wake.notify_one();
+        }
     }
 }

@@ -5,9 +5,7 @@
 //! rules. We build the JSON ourselves and only borrow its signature primitives.
 
 use base64::Engine;
-use base64::alphabet::URL_SAFE;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::crypto::{self, JwtVerifier, rust_crypto::DEFAULT_PROVIDER};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value};
@@ -15,20 +13,13 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::ascii_json::ascii_json;
+use super::base64url;
 use super::key_set::{KeySet, Keys, Unchosen, VerifyingKey};
 use super::keys::encoding_key;
 use crate::settings::{JwtSettings, SettingsError};
 
 /// A token payload: claims in insertion order, as simplejwt keeps them.
 pub type Claims = Map<String, Value>;
-
-/// Python's base64 decoder is lenient about padding and trailing bits; so are we.
-const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
 
 /// Why a token could not be decoded. Clients only ever see "Token is invalid";
 /// the reason is for logs and tests.
@@ -234,10 +225,8 @@ fn split_first_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&bytes[..at], &bytes[at + 1..]))
 }
 
-pub(super) fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    LENIENT_URL_SAFE
-        .decode(segment)
-        .map_err(|_| DecodeError::Base64)
+fn b64(segment: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    base64url::decode(segment).map_err(|_| DecodeError::Base64)
 }
 
 #[cfg(test)]

@@ -234,7 +234,7 @@ impl KeySet {
                 None => Candidates::Algorithm(&self.keys, key.algorithm),
             });
         }
-        let header = super::codec::b64(segment).map_err(|_| Unchosen::Base64)?;
+        let header = super::base64url::decode(segment).map_err(|_| Unchosen::Base64)?;
         let header: serde_json::Value =
             serde_json::from_slice(&header).map_err(|_| Unchosen::Header)?;
         let header = header.as_object().ok_or(Unchosen::Header)?;

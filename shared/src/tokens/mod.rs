@@ -2,6 +2,7 @@
 //! applies on top of PyJWT's, with simplejwt's exact messages.
 
 mod ascii_json;
+mod base64url;
 pub mod claims;
 pub mod codec;
 pub mod key_set;
@@ -100,8 +101,15 @@ fn claim_key(claim: Option<&str>) -> String {
 pub struct TokenBackend {
     jwt: JwtSettings,
     codec: Codec,
-    /// With `JWK_URL`: the fetched keys the codec verifies with.
-    jwks: Option<std::sync::Arc<crate::jwks::JwksKeys>>,
+    /// Where the codec's keys come from when they change at run time (`JWK_URL`): told of
+    /// tokens naming a `kid` the set does not hold.
+    source: Option<std::sync::Arc<dyn KeySource>>,
+}
+
+/// A source of verifying keys that can fetch again (`crate::jwks::JwksKeys`).
+pub trait KeySource: Send + Sync + std::fmt::Debug {
+    /// A token named a `kid` the current set does not hold (a new key, or a forged kid).
+    fn unknown_kid(&self);
 }
 
 impl TokenBackend {
@@ -111,39 +119,38 @@ impl TokenBackend {
         Ok(Self {
             jwt,
             codec,
-            jwks: None,
+            source: None,
         })
     }
 
-    /// For services that only verify: with the settings' keys, or with `JWK_URL` (and an
-    /// asymmetric algorithm) the keys of that JWKS, an empty set until
-    /// [`crate::jwks::JwksKeys::start`]'s refresher fetches it.
+    /// For services that only verify, with the settings' keys. With `JWK_URL` (and an
+    /// asymmetric algorithm) the keys come from the JWKS: `crate::Authenticator::from_settings`
+    /// fetches them, and this refuses (it would verify nothing).
     pub fn for_verifying(jwt: JwtSettings) -> Result<Self, SettingsError> {
-        if let Some(url) = jwt.jwk_url_verifies() {
-            let jwks = std::sync::Arc::new(crate::jwks::JwksKeys::new(url, jwt.algorithm));
-            let codec = Codec::with_keys(jwt.algorithm, jwks.keys().clone());
-            return Ok(Self {
-                jwt,
-                codec,
-                jwks: Some(jwks),
-            });
+        if jwt.jwk_url_verifies().is_some() {
+            return Err(SettingsError(
+                "SIMPLE_JWT.JWK_URL: the keys come from the JWKS; build the verifier with \
+                 shared::Authenticator::from_settings, which fetches them"
+                    .into(),
+            ));
         }
         let codec = Codec::for_verifying(&jwt)?;
         Ok(Self {
             jwt,
             codec,
-            jwks: None,
+            source: None,
         })
     }
 
-    /// For services that verify with a key set kept up to date elsewhere.
-    pub fn with_keys(jwt: JwtSettings, keys: std::sync::Arc<Keys>) -> Self {
+    /// For services that verify with a key set kept up to date elsewhere; `source`, if any,
+    /// hears of tokens naming a `kid` the set does not hold.
+    pub fn with_keys(
+        jwt: JwtSettings,
+        keys: std::sync::Arc<Keys>,
+        source: Option<std::sync::Arc<dyn KeySource>>,
+    ) -> Self {
         let codec = Codec::with_keys(jwt.algorithm, keys);
-        Self {
-            jwt,
-            codec,
-            jwks: None,
-        }
+        Self { jwt, codec, source }
     }
 
     pub fn settings(&self) -> &JwtSettings {
@@ -153,12 +160,6 @@ impl TokenBackend {
     /// The signing and verifying keys (the key set, the `kid` of issued tokens).
     pub fn codec(&self) -> &Codec {
         &self.codec
-    }
-
-    /// The keys fetched from `JWK_URL`, when this backend verifies with them (they must be
-    /// started: [`crate::jwks::JwksKeys::start`]).
-    pub fn jwks(&self) -> Option<&std::sync::Arc<crate::jwks::JwksKeys>> {
-        self.jwks.as_ref()
     }
 
     /// The first `AUTH_HEADER_TYPES` entry, used in `WWW-Authenticate`.
@@ -176,9 +177,9 @@ impl TokenBackend {
             // A key introduced since the last fetch, or a forged kid: the refresher looks
             // again, at most once per cooldown. This token is refused either way.
             if error == DecodeError::UnknownKey
-                && let Some(jwks) = &self.jwks
+                && let Some(source) = &self.source
             {
-                jwks.unknown_kid();
+                source.unknown_kid();
             }
             TokenError::Invalid
         })?;
