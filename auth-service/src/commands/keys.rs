@@ -115,35 +115,32 @@ fn rsa_pair(bits: usize) -> Result<(String, String), String> {
 }
 
 fn p256_pair() -> Result<(String, String), String> {
-    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
     let private = p256::SecretKey::random(&mut OsRng);
-    Ok((
-        private
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| e.to_string())?
-            .to_string(),
-        private
-            .public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| e.to_string())?,
-    ))
+    pem_pair(&private, &private.public_key())
 }
 
 fn ed25519_pair() -> Result<(String, String), String> {
-    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
     let mut seed = [0u8; 32];
     OsRng
         .try_fill_bytes(&mut seed)
         .map_err(|e| format!("no random source: {e}"))?;
     let private = ed25519_dalek::SigningKey::from_bytes(&seed);
+    pem_pair(&private, &private.verifying_key())
+}
+
+/// The PKCS#8 private key and SPKI public key PEMs of a pair.
+fn pem_pair(
+    private: &impl p256::pkcs8::EncodePrivateKey,
+    public: &impl p256::pkcs8::EncodePublicKey,
+) -> Result<(String, String), String> {
+    let line_ending = p256::pkcs8::LineEnding::LF;
     Ok((
         private
-            .to_pkcs8_pem(LineEnding::LF)
+            .to_pkcs8_pem(line_ending)
             .map_err(|e| e.to_string())?
             .to_string(),
-        private
-            .verifying_key()
-            .to_public_key_pem(LineEnding::LF)
+        public
+            .to_public_key_pem(line_ending)
             .map_err(|e| e.to_string())?,
     ))
 }
