@@ -119,6 +119,17 @@ impl Ctx {
         self.run(app)
     }
 
+    /// Both services with these settings, as a [`TestApp`].
+    pub fn app(&self, auth: AuthSettings, protected: shared::Settings) -> TestApp {
+        TestApp {
+            auth: self.spawn_auth(auth.clone()),
+            protected: self.spawn_protected(protected),
+            client: client(),
+            db: self.db.clone(),
+            settings: auth,
+        }
+    }
+
     fn run(&self, app: shared::app::Service) -> (String, Option<String>) {
         let url = format!("http://127.0.0.1:{}", app.port());
         let admin = app
@@ -178,6 +189,29 @@ pub async fn simultaneous_refreshes(urls: &[String], token: &str, n: usize) -> V
         answers.push(answer.unwrap());
     }
     answers
+}
+
+/// protected-service's settings: one worker, then `env` only (no database, no `SECRET_KEY`
+/// unless given).
+pub fn protected_settings(env: &[(&str, &str)]) -> shared::Settings {
+    let all: Vec<(String, String)> = [("TOKENPAIR__WORKERS", "1")]
+        .iter()
+        .chain(env)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    shared::Settings::from_sources(None, all).unwrap_or_else(|e| panic!("protected settings: {e}"))
+}
+
+/// The path of a key file of the shared crate's test data (`shared/src/tokens/testdata`),
+/// beside this package in the workspace.
+pub fn testdata(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .join("shared/src/tokens/testdata")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 pub fn client() -> Client {

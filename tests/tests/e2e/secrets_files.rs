@@ -2,11 +2,13 @@
 //! environment as Docker secrets give it (`SECRET_KEY_FILE`, `DATABASE_URL_FILE`, the simplejwt
 //! keys' files, each file ending with a line ending), then a login and a protected request.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use auth_service::AuthSettings;
-use tests::app::{TEST_ITERATIONS, TEST_SECRET_KEY, TestApp, client, create_user};
+use tests::app::{
+    TEST_ITERATIONS, TEST_SECRET_KEY, TestApp, create_user, protected_settings, testdata,
+};
 use tests::{Ctx, e2e, harness::E2e};
 
 pub fn tests() -> Vec<E2e> {
@@ -56,22 +58,6 @@ fn auth_settings(env: &[(&str, &str)]) -> AuthSettings {
     AuthSettings::from_sources(None, all).unwrap_or_else(|e| panic!("auth settings: {e}"))
 }
 
-fn protected_settings(env: &[(&str, &str)]) -> shared::Settings {
-    let mut all = pairs(&[("TOKENPAIR__WORKERS", "1")]);
-    all.extend(pairs(env));
-    shared::Settings::from_sources(None, all).unwrap_or_else(|e| panic!("protected settings: {e}"))
-}
-
-fn app(ctx: &Ctx, auth: AuthSettings, protected: shared::Settings) -> TestApp {
-    TestApp {
-        auth: ctx.spawn_auth(auth.clone()),
-        protected: ctx.spawn_protected(protected),
-        client: client(),
-        db: ctx.db.clone(),
-        settings: auth,
-    }
-}
-
 async fn logs_in_and_reaches_the_protected_view(app: &TestApp) -> String {
     create_user(&app.db, "kyoko", "contrasenasegura");
     let (_, access) = app.obtain("kyoko", "contrasenasegura").await;
@@ -99,7 +85,7 @@ async fn hmac_key_and_database_url_from_files(ctx: Arc<Ctx>) {
         "the settings' Debug shows the key"
     );
     let protected = protected_settings(&[("SECRET_KEY_FILE", &key_file)]);
-    let app = app(&ctx, auth, protected);
+    let app = ctx.app(auth, protected);
     let access = logs_in_and_reaches_the_protected_view(&app).await;
 
     // The key is the file's content without its newline: a protected-service given the
@@ -130,19 +116,6 @@ async fn hmac_key_and_database_url_from_files(ctx: Arc<Ctx>) {
     );
 }
 
-fn testdata(name: &str) -> String {
-    // the shared crate's key files, beside this package in the workspace
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace");
-    workspace
-        .join("shared")
-        .join("src/tokens/testdata")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 async fn rsa_keys_from_files(ctx: Arc<Ctx>) {
     let secrets = Secrets::new();
     let url_file = secrets.file("database_url", &format!("{}\n", ctx.db.url));
@@ -160,6 +133,6 @@ async fn rsa_keys_from_files(ctx: Arc<Ctx>) {
         ("SIMPLE_JWT__VERIFYING_KEY_FILE", &public),
     ]);
     assert!(protected.jwt.signing_key.is_empty());
-    let app = app(&ctx, auth, protected);
+    let app = ctx.app(auth, protected);
     logs_in_and_reaches_the_protected_view(&app).await;
 }

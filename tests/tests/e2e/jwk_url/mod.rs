@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tests::app::testdata;
 use tests::jwks_server::JwksServer;
 use tests::tokens::{forge, now};
 use tests::{Answer, Ctx, TestApp, e2e, harness::E2e};
@@ -328,19 +329,6 @@ async fn starts_not_ready_until_the_jwks_answers(ctx: Arc<Ctx>) {
         "not ready after the JWKS appeared"
     );
     bearer(&app, &a).await.assert(200, PROTECTED);
-}
-
-/// The shared crate's key files (`shared/src/tokens/testdata`), beside this package.
-fn testdata(name: &str) -> String {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace");
-    workspace
-        .join("shared")
-        .join("src/tokens/testdata")
-        .join(name)
-        .display()
-        .to_string()
 }
 
 /// auth-service's settings signing with `algorithm` and the key pair `stem` (`.pem`, `.pub.pem`).

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tests::Ctx;
 
 use super::{
-    HMAC_KEY, PASSWORD, USERNAME, app, auth_settings, ensure_user, header, opens_protected,
+    HMAC_KEY, PASSWORD, USERNAME, auth_settings, ensure_user, header, opens_protected,
     protected_settings, refused_by_protected, testdata,
 };
 
@@ -95,7 +95,7 @@ pub async fn every_algorithm_end_to_end_and_in_pyjwt(ctx: Arc<Ctx>) {
             ])
         };
         assert!(hmac || protected.jwt.signing_key.is_empty());
-        let app = app(&ctx, auth, protected);
+        let app = ctx.app(auth, protected);
         let (refresh, access) = app.obtain(USERNAME, PASSWORD).await;
         opens_protected(&app, &access).await;
 
@@ -202,7 +202,7 @@ pub async fn public_key_as_hmac_secret_is_refused(ctx: Arc<Ctx>) {
         ("SIMPLE_JWT__ALGORITHM", "RS256"),
         ("SIMPLE_JWT__VERIFYING_KEY", &public),
     ]);
-    let app = app(&ctx, auth, protected);
+    let app = ctx.app(auth, protected);
     let (_, genuine) = app.obtain(USERNAME, PASSWORD).await;
     opens_protected(&app, &genuine).await;
 

@@ -9,8 +9,7 @@ use auth_service::commands::keys::generate_pair;
 use tests::Ctx;
 
 use super::{
-    PASSWORD, USERNAME, app, auth_settings, ensure_user, header, opens_protected,
-    protected_settings,
+    PASSWORD, USERNAME, auth_settings, ensure_user, header, opens_protected, protected_settings,
 };
 
 pub async fn generated_pair_serves_and_publishes_its_kid(ctx: Arc<Ctx>) {
@@ -48,8 +47,7 @@ pub async fn generated_pair_serves_and_publishes_its_kid(ctx: Arc<Ctx>) {
 
         let public = std::fs::read_to_string(out.join("verifying.pem")).expect("read");
         let alg = ("SIMPLE_JWT__ALGORITHM", name);
-        let app = app(
-            &ctx,
+        let app = ctx.app(
             auth_settings(
                 &ctx,
                 &[

@@ -2,11 +2,10 @@
 //! protected-service holding only the public key (and by PyJWT), the `kid`, the JWKS, the
 //! `keys` CLI, and rotation without logouts (introduce, switch, retire).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use auth_service::AuthSettings;
-use tests::app::{TEST_ITERATIONS, client, create_user};
+use tests::app::{TEST_ITERATIONS, create_user, protected_settings};
 use tests::{Ctx, TestApp, e2e, e2e_django, harness::E2e};
 
 mod algorithms;
@@ -29,14 +28,10 @@ const HMAC_KEY: &str = "keys-e2e-hmac-secret-0123456789abcdef-0123456789abcdef-0
 const USERNAME: &str = "kyoko";
 const PASSWORD: &str = "contrasenasegura";
 
-/// A key file of the shared crate's test data (beside this package in the workspace).
+/// The content of a key file of the shared crate's test data.
 fn testdata(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .join("shared/src/tokens/testdata")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let path = tests::app::testdata(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// auth-service's settings: the test database, then `env` (no `SECRET_KEY` unless given).
@@ -50,23 +45,6 @@ fn auth_settings(ctx: &Ctx, env: &[(&str, &str)]) -> AuthSettings {
     ];
     all.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     AuthSettings::from_sources(None, all).unwrap_or_else(|e| panic!("auth settings: {e}"))
-}
-
-/// protected-service's settings: `env` only (no database, no `SECRET_KEY` unless given).
-fn protected_settings(env: &[(&str, &str)]) -> shared::Settings {
-    let mut all = vec![("TOKENPAIR__WORKERS".to_owned(), "1".to_owned())];
-    all.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    shared::Settings::from_sources(None, all).unwrap_or_else(|e| panic!("protected settings: {e}"))
-}
-
-fn app(ctx: &Ctx, auth: AuthSettings, protected: shared::Settings) -> TestApp {
-    TestApp {
-        auth: ctx.spawn_auth(auth.clone()),
-        protected: ctx.spawn_protected(protected),
-        client: client(),
-        db: ctx.db.clone(),
-        settings: auth,
-    }
 }
 
 /// The decoded JSON header of a token.

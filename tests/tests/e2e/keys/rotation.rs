@@ -10,7 +10,7 @@ use serde_json::Value;
 use tests::{Ctx, TestApp};
 
 use super::{
-    HMAC_KEY, PASSWORD, USERNAME, app, auth_settings, ensure_user, header, opens_protected,
+    HMAC_KEY, PASSWORD, USERNAME, auth_settings, ensure_user, header, opens_protected,
     protected_settings, refused_by_protected, testdata,
 };
 
@@ -55,8 +55,7 @@ pub async fn introduce_switch_retire_without_logouts(ctx: Arc<Ctx>) {
         .to_string();
 
     // (a) key A everywhere; a user logs in
-    let a = app(
-        &ctx,
+    let a = ctx.app(
         auth_settings(
             &ctx,
             &[
@@ -164,8 +163,7 @@ pub async fn hmac_rotation_with_a_previous_secret(ctx: Arc<Ctx>) {
     let new = "keys-e2e-the-new-hmac-secret-after-rotation-0123456789";
 
     // (a) the old secret everywhere
-    let a = app(
-        &ctx,
+    let a = ctx.app(
         auth_settings(&ctx, &[("SECRET_KEY", old)]),
         protected_settings(&[("SECRET_KEY", old)]),
     );
