@@ -40,6 +40,7 @@ impl Application {
         let internal_elsewhere = state.settings.server.admin_bind.is_some();
         let service = Service::start(
             &state.settings.server,
+            &state.settings.cors,
             metrics,
             listener,
             move |cfg| {

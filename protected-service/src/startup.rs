@@ -56,13 +56,15 @@ impl Application {
             &settings,
             Some(metrics.registry()),
         )?);
+        let demo_auth_url = settings.demo.auth_url.clone();
         let service = Service::start(
             &settings.server,
+            &settings.cors,
             metrics,
             listener,
             move |cfg| {
                 cfg.app_data(authenticator.clone())
-                    .configure(routes::config)
+                    .configure(|cfg| routes::config(cfg, demo_auth_url.as_deref()))
                     .default_service(web::to(not_found));
             },
             routes::internal,

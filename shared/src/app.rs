@@ -17,8 +17,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::errors::ApiError;
 use crate::metrics::Metrics;
-use crate::settings::ServerSettings;
-use crate::{middleware, server};
+use crate::settings::{CorsSettings, ServerSettings};
+use crate::{cors, middleware, server};
 
 /// A service's HTTP server, bound and ready (it runs once awaited or spawned).
 pub struct Service {
@@ -33,9 +33,11 @@ impl Service {
     /// default service (it runs once per worker), after the middleware; `internal`
     /// registers the service's internal endpoints (its OpenAPI document) and the app
     /// data they need, served with the shared `/metrics` and `/api/docs/` on the main
-    /// port, or on `settings.admin_bind` when set.
+    /// port, or on `settings.admin_bind` when set. With CORS origins (`cors`), the main
+    /// port's answers carry CORS headers; without, CORS is not wrapped at all.
     pub fn start<F, G>(
         settings: &ServerSettings,
+        cors: &CorsSettings,
         metrics: web::Data<Metrics>,
         listener: TcpListener,
         routes: F,
@@ -60,8 +62,13 @@ impl Service {
         // only when INFO logs are on (the default) is anyone reading them.
         let request_logs = tracing::enabled!(tracing::Level::INFO);
         let limits = middleware::ClientLimits::new(settings);
+        let cors = cors.clone();
         let server = HttpServer::new(move || {
+            // Inside `finish`: its header limit comes first, and preflight answers get the
+            // security headers and are counted like any other.
             let app = App::new()
+                .wrap(Condition::new(cors.enabled(), cors::middleware(&cors)))
+                .wrap(Condition::new(cors.enabled(), from_fn(cors::corrections)))
                 .wrap(from_fn(middleware::finish))
                 .wrap(Condition::new(request_logs, TracingLogger::default()))
                 .app_data(limits)

@@ -55,8 +55,8 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsa
                    img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
                    form-action 'none'; frame-ancestors 'none'";
 
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
+pub const JS: &str = "text/javascript; charset=utf-8";
+pub const CSS: &str = "text/css; charset=utf-8";
 
 /// The page and its assets (each a named resource: the metrics' route label).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -70,6 +70,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .body(PAGE)
     };
     cfg.service(web::resource(PATH).name(PATH).route(web::get().to(page)));
+    let asset = |cfg: &mut web::ServiceConfig, name: &str, content_type, bytes| {
+        static_file(cfg, &format!("{PATH}{name}"), content_type, bytes);
+    };
     asset(cfg, "swagger-initializer.js", JS, INITIALIZER.as_bytes());
     // The standalone preset (a top bar to load other documents) and the favicons are left out.
     for (file, content_type) in [
@@ -85,17 +88,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// `PATH` + `name`, as the page refers to it (relatively).
-fn asset(
+/// A file compiled into the binary, served at `path` (a named resource: the metrics' route
+/// label); the docs UI's assets, the demo page's.
+pub fn static_file(
     cfg: &mut web::ServiceConfig,
-    name: &str,
+    path: &str,
     content_type: &'static str,
     bytes: &'static [u8],
 ) {
-    let path = format!("{PATH}{name}");
     cfg.service(
-        web::resource(path.as_str())
-            .name(&path)
+        web::resource(path)
+            .name(path)
             .route(web::get().to(move || async move {
                 HttpResponse::Ok()
                     .content_type(content_type)

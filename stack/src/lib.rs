@@ -2,6 +2,7 @@
 //! Both services on an embedded SQLite database (or `DATABASE_URL`), migrated,
 //! a demo user, a random signing key kept beside the database, loopback only.
 
+pub mod browser;
 pub mod signing_key;
 
 use std::net::{SocketAddr, TcpListener};
@@ -51,6 +52,8 @@ fn protected_admin_bind(mut settings: shared::Settings) -> Result<shared::Settin
 pub struct Stack {
     pub auth_url: String,
     pub protected_url: String,
+    /// The browser demo (`/demo/`), on `localhost` (`browser.rs` says why).
+    pub demo_url: String,
     database: String,
     key_file: Option<PathBuf>,
     demo_user: DemoUser,
@@ -63,6 +66,10 @@ impl Stack {
     pub async fn start(options: &Options, env: Vec<(String, String)>) -> Result<Stack, String> {
         let auth_listener = loopback_listener("--auth-bind", &options.auth_bind)?;
         let protected_listener = loopback_listener("--protected-bind", &options.protected_bind)?;
+        let port = |listener: &TcpListener| listener.local_addr().map(|a| a.port());
+        let (auth_port, protected_port) = port(&auth_listener)
+            .and_then(|auth| Ok((auth, port(&protected_listener)?)))
+            .map_err(|e| format!("listener: {e}"))?;
 
         let env_value = |name: &str| {
             env.iter()
@@ -92,7 +99,7 @@ impl Stack {
             )),
             None => None,
         };
-        let settings = AuthSettings::from_sources(
+        let mut settings = AuthSettings::from_sources(
             file.as_ref()
                 .map(|(name, text)| (name.as_str(), text.as_str())),
             env,
@@ -108,14 +115,17 @@ impl Stack {
             database,
         } = demo::prepare(database_url.as_deref(), &settings).await?;
 
-        let auth = auth_service::Application::build(settings.clone(), auth_listener)
+        let mut protected_settings = protected_admin_bind(settings.clone().into())?;
+        browser::protected_settings(&mut protected_settings, auth_port);
+        browser::auth_settings(&mut settings, protected_port);
+        let auth = auth_service::Application::build(settings, auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
-        let protected_settings = protected_admin_bind(settings.into())?;
         let protected =
             protected_service::Application::build(protected_settings, protected_listener)
                 .map_err(|e| format!("protected-service: {e}"))?;
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
         let protected_url = format!("http://127.0.0.1:{}", protected.port());
+        let demo_url = browser::demo_url(protected_port);
         let handles = vec![auth.handle(), protected.handle()];
         let mut servers = tokio::task::JoinSet::new();
         servers.spawn(auth.run_until_stopped());
@@ -123,6 +133,7 @@ impl Stack {
         Ok(Stack {
             auth_url,
             protected_url,
+            demo_url,
             database,
             key_file,
             demo_user,
@@ -166,6 +177,7 @@ impl Stack {
             "\ntokenpair is running\n\
              \n  auth-service       {auth}   POST /api/token/  /api/token/refresh/\
              \n  protected-service  {protected}   GET /protected/\
+             \n  browser demo       {demo}\
              \n  database           {db}\
              \n  signing key        {key}\
              \n  demo user          {user}\
@@ -173,6 +185,7 @@ impl Stack {
              \nPress Ctrl-C to stop both services.\n",
             auth = self.auth_url,
             protected = self.protected_url,
+            demo = self.demo_url,
             db = self.database,
             session = indent(&self.curl_session()),
         )

@@ -98,7 +98,16 @@ impl Ctx {
 
     /// auth-service's URL and, with `TOKENPAIR__ADMIN_BIND`, its internal endpoints' URL.
     pub fn spawn_auth_urls(&self, settings: AuthSettings) -> (String, Option<String>) {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        self.spawn_auth_on(settings, TcpListener::bind("127.0.0.1:0").expect("bind"))
+    }
+
+    /// auth-service on a listener bound beforehand (when its settings need the port, e.g.
+    /// the other service's CORS origin).
+    pub fn spawn_auth_on(
+        &self,
+        settings: AuthSettings,
+        listener: TcpListener,
+    ) -> (String, Option<String>) {
         let app = auth_service::Application::build(settings, listener)
             .unwrap_or_else(|e| panic!("auth-service failed to start: {e}"));
         self.run(app)
@@ -113,7 +122,15 @@ impl Ctx {
         &self,
         settings: impl Into<shared::Settings>,
     ) -> (String, Option<String>) {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        self.spawn_protected_on(settings, TcpListener::bind("127.0.0.1:0").expect("bind"))
+    }
+
+    /// protected-service on a listener bound beforehand.
+    pub fn spawn_protected_on(
+        &self,
+        settings: impl Into<shared::Settings>,
+        listener: TcpListener,
+    ) -> (String, Option<String>) {
         let app = protected_service::Application::build(settings.into(), listener)
             .unwrap_or_else(|e| panic!("protected-service failed to start: {e}"));
         self.run(app)

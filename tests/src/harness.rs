@@ -49,7 +49,20 @@ macro_rules! e2e_django {
     };
 }
 
+/// Something a whole test binary needs besides the database (the browser test: Chromium and
+/// its WebDriver). When it is missing, the tests are skipped, or fail when it is required.
+pub struct Needs {
+    pub available: Result<(), String>,
+    /// e.g. `TOKENPAIR_REQUIRE_BROWSER=1`.
+    pub required: bool,
+}
+
 pub fn main(tests: Vec<E2e>) -> ExitCode {
+    main_with(tests, &[Backend::Postgres, Backend::Sqlite], None)
+}
+
+/// [`main`] on `backends` only, and with what `needs` says.
+pub fn main_with(tests: Vec<E2e>, backends: &[Backend], needs: Option<Needs>) -> ExitCode {
     crate::logs::install();
     let mut args = Arguments::from_args();
     // Mostly waiting on sockets and PostgreSQL: more threads than cores pay off.
@@ -65,9 +78,12 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
     let skip_django = django.is_err() && !crate::django::required();
     crate::db::prepare_templates(postgres.is_ok());
 
+    let needed = needs
+        .as_ref()
+        .and_then(|needs| needs.available.clone().err().map(|e| (e, needs.required)));
     let mut trials = Vec::new();
     for test in &tests {
-        for backend in [Backend::Postgres, Backend::Sqlite] {
+        for &backend in backends {
             let run = test.run;
             let unavailable = match (&postgres, backend) {
                 (Err(e), Backend::Postgres) => Some(format!(
@@ -82,6 +98,7 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
                 )),
                 _ => None,
             });
+            let unavailable = unavailable.or(needed.as_ref().map(|(why, _)| why.clone()));
             // module_path! starts with the test binary's name: drop it
             let path = test
                 .name
@@ -94,8 +111,9 @@ pub fn main(tests: Vec<E2e>) -> ExitCode {
                 }
                 run_one(run, backend)
             });
-            let ignored =
-                (skip_postgres && backend == Backend::Postgres) || (skip_django && test.django);
+            let ignored = (skip_postgres && backend == Backend::Postgres)
+                || (skip_django && test.django)
+                || needed.as_ref().is_some_and(|(_, required)| !required);
             trials.push(trial.with_ignored_flag(ignored));
         }
     }

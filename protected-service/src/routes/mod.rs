@@ -1,5 +1,6 @@
 //! The route table of the protected service.
 
+mod demo;
 mod openapi;
 mod table;
 
@@ -10,8 +11,10 @@ use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadat
 use shared::{ApiError, Authenticator, TokenUser};
 use table::{PROTECTED, SCHEMA};
 
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.configure(shared::views::health)
+/// `demo_auth_url`: `TOKENPAIR__DEMO_AUTH_URL`, which mounts `/demo/`.
+pub fn config(cfg: &mut web::ServiceConfig, demo_auth_url: Option<&str>) {
+    cfg.configure(|cfg| demo::config(cfg, demo_auth_url))
+        .configure(shared::views::health)
         .service(
             web::resource(READY_PATH)
                 .name(READY_PATH)

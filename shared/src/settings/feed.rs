@@ -14,27 +14,6 @@ pub struct FeedSettings {
     pub secret: Option<Secret>,
 }
 
-/// The URL forms the feed client accepts: the scheme and a host, checked at load time so a
-/// typo fails `check` and start-up rather than every poll.
-fn feed_url(raw: &RawValue) -> values::Parsed<Option<String>> {
-    values::optional(raw, values::string).and_then(|url| match url {
-        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
-            Err(format!("{url:?} is not an http:// or https:// URL"))
-        }
-        Some(url)
-            if url
-                .split("://")
-                .nth(1)
-                .is_none_or(|rest| rest.starts_with('/') || rest.is_empty()) =>
-        {
-            Err(format!("{url:?} names no host"))
-        }
-        other => Ok(other),
-    })
-}
-
-use super::RawValue;
-
 impl Section for FeedSettings {
     const SETTINGS: &'static [Setting<Self>] = &[
         Setting::new(
@@ -44,7 +23,7 @@ impl Section for FeedSettings {
             "resource services: auth-service's revocation feed \
              (`http://auth:8000/api/token/revocations/`); revoked tokens then get 401 within \
              about a second (README \"Revocation\")",
-            |s, raw| set(&mut s.url, feed_url(raw)),
+            |s, raw| set(&mut s.url, values::http_url(raw)),
         ),
         Setting::with_file(
             OURS,

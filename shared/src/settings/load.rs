@@ -6,8 +6,8 @@ use super::catalogue::{
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
 use super::{
-    FeedSettings, JwksSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError,
-    simplejwt,
+    CorsSettings, DemoSettings, FeedSettings, JwksSettings, KeySettings, LogSettings,
+    ServerSettings, Settings, SettingsError, simplejwt,
 };
 use super::{JwtSettings, values};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
@@ -167,6 +167,8 @@ impl Settings {
             jwks,
             log,
             feed,
+            cors,
+            demo,
             service,
         } = sections;
         let settings = Settings {
@@ -176,6 +178,8 @@ impl Settings {
             jwks,
             log,
             feed,
+            cors,
+            demo,
             warnings,
             explicit,
         };
@@ -191,6 +195,8 @@ struct Sections<X> {
     jwks: JwksSettings,
     log: LogSettings,
     feed: FeedSettings,
+    cors: CorsSettings,
+    demo: DemoSettings,
     service: X,
 }
 
@@ -206,6 +212,8 @@ impl<X: Extension> Sections<X> {
             .or_else(|| catalogue::apply(&mut self.jwks, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.log, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.feed, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.cors, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.demo, table, name, raw))
             .or_else(|| self.service.apply(table, name, raw))
     }
 
@@ -217,6 +225,8 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::names::<JwksSettings>(table))
             .chain(catalogue::names::<LogSettings>(table))
             .chain(catalogue::names::<FeedSettings>(table))
+            .chain(catalogue::names::<CorsSettings>(table))
+            .chain(catalogue::names::<DemoSettings>(table))
             .chain(X::names())
             .collect()
     }
@@ -229,6 +239,8 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::file_variables::<JwksSettings>())
             .chain(catalogue::file_variables::<LogSettings>())
             .chain(catalogue::file_variables::<FeedSettings>())
+            .chain(catalogue::file_variables::<CorsSettings>())
+            .chain(catalogue::file_variables::<DemoSettings>())
             .chain(X::file_variables())
             .collect()
     }

@@ -23,6 +23,8 @@
 //! service's setting elsewhere unless it looks like a typo of one of ours.
 
 pub mod catalogue;
+mod cors;
+mod demo;
 mod feed;
 mod files;
 mod jwks;
@@ -34,6 +36,8 @@ mod simplejwt;
 pub mod values;
 
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
+pub use cors::CorsSettings;
+pub use demo::DemoSettings;
 pub use feed::FeedSettings;
 pub use jwks::JwksSettings;
 pub use keys::{
@@ -63,6 +67,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// The revocation feed (`REVOCATION_URL`, `REVOCATION_SECRET`).
     pub feed: FeedSettings,
+    /// CORS for browser clients on other origins.
+    pub cors: CorsSettings,
+    /// protected-service's `/demo/` page.
+    pub demo: DemoSettings,
     /// To be logged at start-up.
     pub warnings: Vec<String>,
     /// Keys set by the file or the environment, e.g. `SIMPLE_JWT.CHECK_USER_IS_ACTIVE`.

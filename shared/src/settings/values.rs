@@ -72,6 +72,26 @@ pub fn string(raw: &ValueKind) -> Parsed<String> {
     }
 }
 
+/// An optional `http://` or `https://` URL with a host (the revocation feed, the demo's
+/// auth-service), checked at load time so a typo fails `check` and start-up rather than every
+/// use.
+pub fn http_url(raw: &ValueKind) -> Parsed<Option<String>> {
+    optional(raw, string).and_then(|url| match url {
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            Err(format!("{url:?} is not an http:// or https:// URL"))
+        }
+        Some(url)
+            if url
+                .split("://")
+                .nth(1)
+                .is_none_or(|rest| rest.starts_with('/') || rest.is_empty()) =>
+        {
+            Err(format!("{url:?} names no host"))
+        }
+        other => Ok(other),
+    })
+}
+
 pub fn boolean(raw: &ValueKind) -> Parsed<bool> {
     reject_unset(raw)?;
     let parsed = match raw {

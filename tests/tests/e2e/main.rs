@@ -6,6 +6,8 @@ mod admin_bind;
 mod attacks;
 mod catalogue;
 mod cli;
+mod cors;
+mod demo_page;
 mod differential;
 mod hostile_input;
 mod jwk_url;
@@ -52,5 +54,7 @@ fn main() -> std::process::ExitCode {
     tests.extend(jwk_url::tests());
     tests.extend(pgbouncer::tests());
     tests.extend(admin::tests());
+    tests.extend(cors::tests());
+    tests.extend(demo_page::tests());
     tests::harness::main(tests)
 }
