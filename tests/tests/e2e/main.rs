@@ -6,6 +6,7 @@ mod admin_bind;
 mod attacks;
 mod catalogue;
 mod cli;
+mod cookies;
 mod differential;
 mod hostile_input;
 mod jwk_url;
@@ -52,5 +53,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(jwk_url::tests());
     tests.extend(pgbouncer::tests());
     tests.extend(admin::tests());
+    tests.extend(cookies::tests());
     tests::harness::main(tests)
 }
