@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 mod cors;
+pub mod csrf;
 pub mod docs;
 pub mod errors;
 pub mod jwks;

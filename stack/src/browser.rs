@@ -8,6 +8,7 @@
 //! `localhost:8001`, a page of the same site.
 
 use auth_service::AuthSettings;
+use shared::csrf::TrustedOrigin;
 
 /// The origins the page may be opened from: the URL the banner prints, and the listener's own
 /// address typed by hand (header mode works there; cookie mode needs the banner's URL, as
@@ -29,20 +30,32 @@ pub fn demo_url(protected_port: u16) -> String {
     format!("http://localhost:{protected_port}/demo/")
 }
 
-/// auth-service: CORS with credentials for the page's origins, added to any configured.
-pub fn auth_settings(settings: &mut AuthSettings, protected_port: u16) {
-    let cors = &mut settings.shared.cors;
+/// auth-service: CORS with credentials for the page's origins, whose cookie-authenticated
+/// requests (refresh, logout) it also trusts, added to any configured; and cookie mode with the
+/// access cookie, so that the page's cookie mode works. Header clients see the same JSON as
+/// without it, plus `Set-Cookie` headers they can ignore.
+pub fn auth_settings(settings: &mut AuthSettings, protected_port: u16) -> Result<(), String> {
+    let shared = &mut settings.shared;
     for origin in page_origins(protected_port) {
-        if !cors.allowed_origins.contains(&origin) {
-            cors.allowed_origins.push(origin);
+        if !shared.cors.allowed_origins.contains(&origin) {
+            shared.cors.allowed_origins.push(origin.clone());
+        }
+        let trusted = TrustedOrigin::parse(&origin)?;
+        if !shared.cookies.trusted_origins.contains(&trusted) {
+            shared.cookies.trusted_origins.push(trusted);
         }
     }
-    cors.allow_credentials = true;
+    shared.cors.allow_credentials = true;
+    shared.cookies.mode = true;
+    shared.cookies.access = true;
+    Ok(())
 }
 
-/// protected-service: the page, pointed at auth-service (unless configured otherwise).
+/// protected-service: the page, pointed at auth-service (unless configured otherwise), and
+/// the access cookie accepted (cookie mode's `/protected/` calls).
 pub fn protected_settings(settings: &mut shared::Settings, auth_port: u16) {
     if settings.demo.auth_url.is_none() {
         settings.demo.auth_url = Some(auth_url(auth_port));
     }
+    settings.cookies.access = true;
 }

@@ -117,7 +117,7 @@ impl Stack {
 
         let mut protected_settings = protected_admin_bind(settings.clone().into())?;
         browser::protected_settings(&mut protected_settings, auth_port);
-        browser::auth_settings(&mut settings, protected_port);
+        browser::auth_settings(&mut settings, protected_port)?;
         let auth = auth_service::Application::build(settings, auth_listener)
             .map_err(|e| format!("auth-service: {e}"))?;
         let protected =

@@ -59,6 +59,8 @@ impl TokenView {
 /// The name of the one field a refresh-style view reads.
 pub trait FieldName {
     const NAME: &'static str;
+    /// Whether cookie mode reads the field from the refresh cookie when the body has none.
+    const IN_COOKIE: bool = false;
 }
 
 /// The `refresh` field (refresh and blacklist views).
@@ -66,6 +68,7 @@ pub struct Refresh;
 
 impl FieldName for Refresh {
     const NAME: &'static str = "refresh";
+    const IN_COOKIE: bool = true;
 }
 
 /// The `token` field (verify and sliding refresh views).
@@ -78,8 +81,12 @@ impl FieldName for Token {
 /// The one token field of the refresh-style views, as an extractor: the
 /// request data ([`DrfData`]: negotiation, then the body), then DRF's field
 /// rules (a trimmed, non-blank string). Its errors are the view's answer.
+/// In cookie mode a body without the field takes the refresh cookie instead,
+/// once the request passes the CSRF check (`crate::cookies`).
 pub struct TokenField<F> {
     pub value: String,
+    /// The value is the refresh cookie's.
+    pub from_cookie: bool,
     name: PhantomData<F>,
 }
 
@@ -89,10 +96,24 @@ impl<F: FieldName> FromRequest for TokenField<F> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let data = DrfData::from_request(req, payload);
+        let cookie = F::IN_COOKIE
+            .then(|| crate::cookies::refresh_token(req))
+            .flatten();
         Box::pin(async move {
             let DrfData(data) = data.await?;
+            if let Some(cookie) = cookie
+                && data.get(F::NAME).is_none()
+            {
+                cookie.csrf?;
+                return Ok(Self {
+                    value: cookie.value,
+                    from_cookie: true,
+                    name: PhantomData,
+                });
+            }
             Ok(Self {
                 value: required_strings(&data, &[F::NAME])?.concat(),
+                from_cookie: false,
                 name: PhantomData,
             })
         })

@@ -4,8 +4,8 @@
 use super::*;
 use django_hashers::HasherKind;
 use shared::settings::{
-    CorsSettings, DemoSettings, FeedSettings, JwksSettings, JwtSettings, KeySettings, LogFormat,
-    LogSettings, Secret, Section, ServerSettings, Setting,
+    CookieSettings, CorsSettings, DemoSettings, FeedSettings, JwksSettings, JwtSettings,
+    KeySettings, LogFormat, LogSettings, Secret, Section, ServerSettings, Setting,
 };
 use std::time::Duration;
 
@@ -298,6 +298,7 @@ fn catalogue() -> Vec<(String, &'static str, &'static str)> {
         .chain(entries::<FeedSettings>())
         .chain(entries::<CorsSettings>())
         .chain(entries::<DemoSettings>())
+        .chain(entries::<CookieSettings>())
         .chain(entries::<DatabaseSettings>())
         .chain(entries::<HashingSettings>())
         .chain(entries::<RequestSettings>())

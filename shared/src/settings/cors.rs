@@ -4,6 +4,7 @@
 use super::RawValue;
 use super::catalogue::{OURS, Section, Setting, set};
 use super::values::{self, Parsed};
+use crate::csrf::TrustedOrigin;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -36,41 +37,24 @@ impl Default for CorsSettings {
 }
 
 /// A list of origins as browsers send them in `Origin`: `scheme://host[:port]`, nothing after
-/// (django-cors-headers refuses a path too), lower case. Checked here so that a typo fails
-/// `check` and start-up instead of silently never matching; `*` is refused, as a wildcard
-/// cannot go with credentials and would open the tokens to every site.
+/// (django-cors-headers refuses a path too), kept in lower case as browsers write them. Checked
+/// here (as `CSRF_TRUSTED_ORIGINS` are) so that a typo fails `check` and start-up instead of
+/// silently never matching. No wildcard: each origin is named (django-cors-headers has a
+/// separate setting of patterns), and `*` would open the answers to every site.
 pub fn origin_list(raw: &RawValue) -> Parsed<Vec<String>> {
     if values::is_empty(raw) {
         return Ok(Vec::new());
     }
-    let list = values::string_list(raw)?;
-    for item in &list {
-        origin(item)?;
-    }
-    Ok(list)
-}
-
-fn origin(item: &str) -> Parsed<()> {
-    let bad = |why: &str| Err(format!("{item:?} is not an origin ({why})"));
-    let Some((scheme, host)) = item.split_once("://") else {
-        return bad("expected scheme://host[:port], e.g. https://app.example.com");
-    };
-    if scheme != "http" && scheme != "https" {
-        return bad("the scheme must be http or https");
-    }
-    if host.is_empty() {
-        return bad("no host");
-    }
-    if host.contains(['/', '?', '#', '@']) {
-        return bad("an origin has no path, query, fragment or user; remove the trailing part");
-    }
-    if item
-        .bytes()
-        .any(|b| b.is_ascii_uppercase() || !b.is_ascii_graphic())
-    {
-        return bad("browsers send origins in lower case, without spaces");
-    }
-    Ok(())
+    values::string_list(raw)?
+        .iter()
+        .map(|item| {
+            let origin = TrustedOrigin::parse(item)?;
+            origin
+                .exact()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{item:?} is not an origin (no wildcards in CORS origins)"))
+        })
+        .collect()
 }
 
 impl Section for CorsSettings {
@@ -121,12 +105,15 @@ mod tests {
             ])
         );
         assert_eq!(parse(""), Ok(vec![]));
+        assert_eq!(
+            parse("https://App.Example.com"),
+            Ok(vec!["https://app.example.com".to_owned()])
+        );
         for bad in [
             "*",
+            "https://*.example.com",
             "app.example.com",
             "https://app.example.com/",
-            "https://App.example.com",
-            "ftp://x",
             "https://",
         ] {
             let error = parse(bad).unwrap_err();

@@ -6,8 +6,8 @@ use super::catalogue::{
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
 use super::{
-    CorsSettings, DemoSettings, FeedSettings, JwksSettings, KeySettings, LogSettings,
-    ServerSettings, Settings, SettingsError, simplejwt,
+    CookieSettings, CorsSettings, DemoSettings, FeedSettings, JwksSettings, KeySettings,
+    LogSettings, ServerSettings, Settings, SettingsError, simplejwt,
 };
 use super::{JwtSettings, values};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
@@ -169,6 +169,7 @@ impl Settings {
             feed,
             cors,
             demo,
+            cookies,
             service,
         } = sections;
         let settings = Settings {
@@ -180,6 +181,7 @@ impl Settings {
             feed,
             cors,
             demo,
+            cookies,
             warnings,
             explicit,
         };
@@ -197,6 +199,7 @@ struct Sections<X> {
     feed: FeedSettings,
     cors: CorsSettings,
     demo: DemoSettings,
+    cookies: CookieSettings,
     service: X,
 }
 
@@ -214,6 +217,7 @@ impl<X: Extension> Sections<X> {
             .or_else(|| catalogue::apply(&mut self.feed, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.cors, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.demo, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.cookies, table, name, raw))
             .or_else(|| self.service.apply(table, name, raw))
     }
 
@@ -227,6 +231,7 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::names::<FeedSettings>(table))
             .chain(catalogue::names::<CorsSettings>(table))
             .chain(catalogue::names::<DemoSettings>(table))
+            .chain(catalogue::names::<CookieSettings>(table))
             .chain(X::names())
             .collect()
     }
@@ -241,6 +246,7 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::file_variables::<FeedSettings>())
             .chain(catalogue::file_variables::<CorsSettings>())
             .chain(catalogue::file_variables::<DemoSettings>())
+            .chain(catalogue::file_variables::<CookieSettings>())
             .chain(X::file_variables())
             .collect()
     }

@@ -23,6 +23,7 @@
 //! service's setting elsewhere unless it looks like a typo of one of ours.
 
 pub mod catalogue;
+mod cookies;
 mod cors;
 mod demo;
 mod feed;
@@ -36,6 +37,7 @@ mod simplejwt;
 pub mod values;
 
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
+pub use cookies::CookieSettings;
 pub use cors::CorsSettings;
 pub use demo::DemoSettings;
 pub use feed::FeedSettings;
@@ -71,6 +73,8 @@ pub struct Settings {
     pub cors: CorsSettings,
     /// protected-service's `/demo/` page.
     pub demo: DemoSettings,
+    /// Cookie mode and its CSRF origins (`COOKIE_MODE`, `CSRF_TRUSTED_ORIGINS`, ...).
+    pub cookies: CookieSettings,
     /// To be logged at start-up.
     pub warnings: Vec<String>,
     /// Keys set by the file or the environment, e.g. `SIMPLE_JWT.CHECK_USER_IS_ACTIVE`.

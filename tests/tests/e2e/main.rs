@@ -6,6 +6,7 @@ mod admin_bind;
 mod attacks;
 mod catalogue;
 mod cli;
+mod cookies;
 mod cors;
 mod demo_page;
 mod differential;
@@ -56,5 +57,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(admin::tests());
     tests.extend(cors::tests());
     tests.extend(demo_page::tests());
+    tests.extend(cookies::tests());
     tests::harness::main(tests)
 }
