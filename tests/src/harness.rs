@@ -55,6 +55,8 @@ pub struct Needs {
     pub available: Result<(), String>,
     /// e.g. `TOKENPAIR_REQUIRE_BROWSER=1`.
     pub required: bool,
+    /// One test at a time (heavy tests: a browser each).
+    pub serial: bool,
 }
 
 pub fn main(tests: Vec<E2e>) -> ExitCode {
@@ -66,7 +68,12 @@ pub fn main_with(tests: Vec<E2e>, backends: &[Backend], needs: Option<Needs>) ->
     crate::logs::install();
     let mut args = Arguments::from_args();
     // Mostly waiting on sockets and PostgreSQL: more threads than cores pay off.
-    args.test_threads.get_or_insert(4);
+    let threads = if needs.as_ref().is_some_and(|n| n.serial) {
+        1
+    } else {
+        4
+    };
+    args.test_threads.get_or_insert(threads);
     let required = std::env::var("TOKENPAIR_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
     let postgres = postgres_available();
     let skip_postgres = postgres.is_err() && !required;

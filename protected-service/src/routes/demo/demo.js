@@ -18,6 +18,7 @@ const session = {
   refresh: null, // header mode only
   expiresAt: null, // ms since the epoch, from the access token's `exp`
   refreshes: 0,
+  calls: 0,
   refreshing: null, // the refresh in flight, shared by concurrent callers
 };
 
@@ -135,6 +136,8 @@ async function callProtected() {
   if (answer.status === 401 && session.loggedIn && (await refresh())) {
     answer = await getProtected();
   }
+  session.calls += 1;
+  $('calls').textContent = String(session.calls);
   $('result').textContent = `HTTP ${answer.status}\n${answer.text}`;
 }
 
@@ -165,7 +168,8 @@ function tick() {
     $('expires').textContent = '–';
     return;
   }
-  const left = Math.round((session.expiresAt - Date.now()) / 1000);
+  // Rounded up: "expired" only once the server, which compares to the millisecond, agrees.
+  const left = Math.ceil((session.expiresAt - Date.now()) / 1000);
   $('expires').textContent = left > 0 ? `${left} s` : 'expired (the next call refreshes it)';
 }
 
