@@ -53,6 +53,17 @@ async fn send(
     Answer::read(request.send().await.expect("request")).await
 }
 
+/// A POST to the obtain view with a raw body, asking for HTML.
+async fn post_raw_for_html(app: &TestApp, content_type: &str, body: &'static str) -> Answer {
+    let request = app
+        .client
+        .post(format!("{}{OBTAIN}", app.auth))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body);
+    Answer::read(request.send().await.expect("POST")).await
+}
+
 /// The page's parts a browser shows, checked for what every page must be.
 struct Page {
     /// The `<pre id="response">` block, unescaped: status line, headers, JSON.
@@ -228,17 +239,7 @@ async fn echoed_input_is_escaped(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[]);
     // DRF echoes the Content-Type it cannot parse: the page must not run it.
     let hostile = "text/<script>alert('x')</script>";
-    let answer = Answer::read(
-        app.client
-            .post(format!("{}{OBTAIN}", app.auth))
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, hostile)
-            .body("username=<script>")
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
+    let answer = post_raw_for_html(&app, hostile, "username=<script>").await;
     assert_eq!(answer.status, 415, "{answer:?}");
     let page = Page::of(&answer);
     assert!(
@@ -295,17 +296,7 @@ async fn format_api_selects_the_page(ctx: Arc<Ctx>) {
 async fn errors_render_in_the_page(ctx: Arc<Ctx>) {
     let app = ctx.spawn(&[("TOKENPAIR__LOGIN_THROTTLE_USER", "1/min")]);
     // A body the parser refuses.
-    let answer = Answer::read(
-        app.client
-            .post(format!("{}{OBTAIN}", app.auth))
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body("{")
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
+    let answer = post_raw_for_html(&app, "application/json", "{").await;
     assert_eq!(answer.status, 400, "{answer:?}");
     let detail = Page::of(&answer).json()["detail"].clone();
     assert!(
