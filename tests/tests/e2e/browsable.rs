@@ -19,6 +19,7 @@ pub fn tests() -> Vec<E2e> {
         format_api_selects_the_page,
         errors_render_in_the_page,
         json_clients_and_options_are_unchanged,
+        cookie_mode_pages_keep_the_cookies_out_of_sight,
     ]
 }
 
@@ -354,5 +355,54 @@ async fn json_clients_and_options_are_unchanged(ctx: Arc<Ctx>) {
     answer.assert(
         406,
         r#"{"detail":"Could not satisfy the request Accept header."}"#,
+    );
+}
+
+async fn cookie_mode_pages_keep_the_cookies_out_of_sight(ctx: Arc<Ctx>) {
+    let app = ctx.spawn(&[
+        ("TOKENPAIR__COOKIE_MODE", "true"),
+        ("TOKENPAIR__COOKIE_ACCESS", "true"),
+    ]);
+    app.create_user("kyoko", "contrasenasegura");
+    let form = [("username", "kyoko"), ("password", "contrasenasegura")];
+    let answer = send(&app, Method::POST, OBTAIN, Some(BROWSER), Some(&form)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let pair = Page::of(&answer).json();
+    let refresh = pair["refresh"].as_str().expect("refresh").to_owned();
+    // The view's cookies are set, as for a JSON client, but the page does not list them
+    // (Django's list has no cookies either): HttpOnly stays meaningful.
+    let cookies: Vec<&str> = answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies[0].starts_with(&format!("__Secure-tokenpair-refresh={refresh};")));
+    assert!(cookies[1].starts_with("__Secure-tokenpair-access="));
+    assert!(!answer.text.contains("Set-Cookie"), "{}", answer.text);
+    assert!(
+        !answer.text.contains("__Secure-tokenpair"),
+        "{}",
+        answer.text
+    );
+    // Refresh through the cookie, from the service's own page (its Origin): the page.
+    let cookie = format!("__Secure-tokenpair-refresh={refresh}");
+    let from = |origin: &str| {
+        app.client
+            .post(format!("{}{REFRESH}", app.auth))
+            .header(header::ACCEPT, BROWSER)
+            .header(header::COOKIE, cookie.as_str())
+            .header(header::ORIGIN, origin)
+    };
+    let answer = Answer::read(from(&app.auth).send().await.expect("POST")).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(Page::of(&answer).json()["access"].is_string());
+    // A cross-site one: DRF's CSRF 403, in the page.
+    let answer = Answer::read(from("https://evil.example").send().await.expect("POST")).await;
+    assert_eq!(answer.status, 403, "{answer:?}");
+    assert_eq!(
+        Page::of(&answer).json(),
+        json!({"detail": "CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins."})
     );
 }
