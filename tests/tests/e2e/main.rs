@@ -4,6 +4,7 @@
 mod admin;
 mod admin_bind;
 mod attacks;
+mod browsable;
 mod catalogue;
 mod cli;
 mod cookies;
@@ -58,5 +59,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(cors::tests());
     tests.extend(demo_page::tests());
     tests.extend(cookies::tests());
+    tests.extend(browsable::tests());
     tests::harness::main(tests)
 }
