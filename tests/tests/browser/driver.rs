@@ -69,7 +69,7 @@ where
                 "--disable-gpu",
                 "--disable-dev-shm-usage",
                 "--no-first-run",
-                "--window-size=1000,1100",
+                "--window-size=1000,960",
                 format!("--user-data-dir={}", profile.display()),
             ],
         },
