@@ -8,11 +8,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use tests::app::{TEST_SECRET_KEY, create_user, protected_settings};
 use tests::{Ctx, e2e, harness::E2e};
+use tokenpair::{Options, Stack};
 
 use crate::driver::{Browser, with_browser};
 
 pub fn tests() -> Vec<E2e> {
-    e2e![header_mode, cookie_mode]
+    e2e![header_mode, cookie_mode, stack_out_of_the_box]
 }
 
 const USERNAME: &str = "kyoko";
@@ -117,23 +118,70 @@ async fn session(browser: &Browser, page: &str, mode: &str, ctx: &Ctx) {
     );
     browser.screenshot("3-refreshed").await;
 
+    logout(browser, 3).await;
+    assert_eq!(ctx.db.count("token_blacklist_blacklistedtoken"), 1);
+    browser.screenshot("4-logged-out").await;
+}
+
+/// Opens the page, picks `mode` and logs in as kyoko.
+async fn login(browser: &Browser, page: &str, mode: &str) {
+    browser.goto(page).await;
+    browser
+        .wait_text("#status", "the script", |t| t == "logged out")
+        .await;
+    browser.click(&format!("#mode-{mode}")).await;
+    browser.screenshot("1-page").await;
+    browser.fill("#username", USERNAME).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("#login-button").await;
+    let status = browser
+        .wait_text("#status", "the login", |t| t != "logged out")
+        .await;
+    assert_eq!(status, format!("logged in ({mode} mode)"));
+    if mode == "cookie" {
+        // HttpOnly: the page cannot read its tokens
+        assert_eq!(browser.script("return document.cookie;").await, "");
+    }
+}
+
+/// Logs out, then makes the page's `call`-th protected call, which is refused.
+async fn logout(browser: &Browser, call_number: u32) {
     browser.click("#logout").await;
     browser
         .wait_text("#status", "the logout", |t| t == "logged out")
         .await;
-    assert!(
-        browser
-            .text("#log")
-            .await
-            .starts_with("POST /api/token/blacklist/ → 200")
-    );
-    assert_eq!(ctx.db.count("token_blacklist_blacklistedtoken"), 1);
-    let result = call(browser, 3).await;
+    let log = browser.text("#log").await;
+    assert!(log.starts_with("POST /api/token/blacklist/ → 200"), "{log}");
+    let result = call(browser, call_number).await;
     assert_eq!(
         result,
         "HTTP 401\n{\"detail\":\"Authentication credentials were not provided.\"}"
     );
-    browser.screenshot("4-logged-out").await;
+}
+
+/// `cargo run -p tokenpair`'s page works as printed in its banner, in cookie mode (the one that
+/// needs the stack's CORS, CSRF and cookie settings and its `localhost` URL).
+async fn stack_out_of_the_box(ctx: Arc<Ctx>) {
+    let options = Options {
+        config: None,
+        auth_bind: "127.0.0.1:0".into(),
+        protected_bind: "127.0.0.1:0".into(),
+    };
+    let env = vec![
+        ("DATABASE_URL".to_owned(), ctx.db.url.clone()),
+        ("SECRET_KEY".to_owned(), TEST_SECRET_KEY.to_owned()),
+    ];
+    let mut stack = Stack::start(&options, env).await.expect("stack starts");
+    assert!(stack.banner().contains(&stack.demo_url));
+    let page = stack.demo_url.clone();
+    with_browser("demo-stack", move |browser| async move {
+        login(&browser, &page, "cookie").await;
+        let result = call(&browser, 1).await;
+        assert_eq!(result, "HTTP 200\n{\"content\":\"This view is protected\"}");
+        logout(&browser, 2).await;
+    })
+    .await;
+    stack.stop().await;
 }
 
 /// Clicks the page's `/protected/` button (its `n`-th call) and waits for the answer shown.
