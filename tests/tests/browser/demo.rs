@@ -72,25 +72,7 @@ async fn cookie_mode(ctx: Arc<Ctx>) {
 
 /// The whole session in `mode`, a screenshot per step.
 async fn session(browser: &Browser, page: &str, mode: &str, ctx: &Ctx) {
-    browser.goto(page).await;
-    browser
-        .wait_text("#status", "the script", |t| t == "logged out")
-        .await;
-    browser.click(&format!("#mode-{mode}")).await;
-    browser.screenshot("1-page").await;
-
-    browser.fill("#username", USERNAME).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("#login-button").await;
-    let status = browser
-        .wait_text("#status", "the login", |t| t != "logged out")
-        .await;
-    assert_eq!(status, format!("logged in ({mode} mode)"));
-    if mode == "cookie" {
-        // HttpOnly: the page cannot read its tokens
-        assert_eq!(browser.script("return document.cookie;").await, "");
-    }
-
+    login(browser, page, mode).await;
     let result = call(browser, 1).await;
     assert_eq!(result, "HTTP 200\n{\"content\":\"This view is protected\"}");
     assert_eq!(browser.text("#refreshes").await, "0");

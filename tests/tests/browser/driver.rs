@@ -18,7 +18,11 @@ const PATIENCE: Duration = Duration::from_secs(20);
 pub fn find_browser() -> Result<(PathBuf, PathBuf), String> {
     let find = |variable: &str, candidates: &[&str]| -> Result<PathBuf, String> {
         if let Ok(path) = std::env::var(variable) {
-            return Ok(PathBuf::from(path));
+            let path = PathBuf::from(path);
+            return match path.is_file() {
+                true => Ok(path),
+                false => Err(format!("no {} ({variable})", path.display())),
+            };
         }
         candidates
             .iter()

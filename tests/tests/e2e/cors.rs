@@ -46,6 +46,12 @@ async fn preflight(app: &TestApp, url: &str, origin: &str) -> Answer {
     request(app, Method::OPTIONS, url, &headers, None).await
 }
 
+/// `GET /protected/` (no token) from a page of `origin`.
+async fn protected_from(app: &TestApp, origin: &str) -> Answer {
+    let url = format!("{}/protected/", app.protected);
+    request(app, Method::GET, &url, &[("Origin", origin)], None).await
+}
+
 /// A comma-separated header as a set (actix-cors writes its lists in hash order).
 fn set(answer: &Answer, name: &str) -> BTreeSet<String> {
     answer
@@ -213,14 +219,7 @@ async fn credentials_only_when_allowed(ctx: Arc<Ctx>) {
     assert_eq!(answer.header("access-control-allow-credentials"), None);
     // django-cors-headers' default: a day
     assert_eq!(answer.header("access-control-max-age"), Some("86400"));
-    let answer = request(
-        &app,
-        Method::GET,
-        &format!("{}/protected/", app.protected),
-        &[("Origin", APP)],
-        None,
-    )
-    .await;
+    let answer = protected_from(&app, APP).await;
     assert_eq!(answer.status, 401);
     assert_eq!(answer.header("access-control-allow-origin"), Some(APP));
     assert_eq!(answer.header("access-control-allow-credentials"), None);
@@ -243,14 +242,7 @@ async fn off_means_no_cors_at_all(ctx: Arc<Ctx>) {
         assert_eq!(cors_headers(&with), Vec::<String>::new());
         assert_eq!(with.header("vary"), without.header("vary"));
     }
-    let answer = request(
-        &app,
-        Method::GET,
-        &format!("{}/protected/", app.protected),
-        &[("Origin", APP)],
-        None,
-    )
-    .await;
+    let answer = protected_from(&app, APP).await;
     assert_eq!(answer.status, 401);
     assert_eq!(cors_headers(&answer), Vec::<String>::new());
     assert_eq!(answer.header("vary"), Some("Accept"));
