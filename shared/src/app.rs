@@ -62,33 +62,47 @@ impl Service {
         // only when INFO logs are on (the default) is anyone reading them.
         let request_logs = tracing::enabled!(tracing::Level::INFO);
         let limits = middleware::ClientLimits::new(settings);
-        let cors = cors.clone();
-        let server = HttpServer::new(move || {
+        // The same server with or without CORS. Without origins CORS is not in the path at
+        // all (not even a pass-through `Condition`, which costs every request a layer); the two
+        // apps differ in type, hence the macro rather than a branch inside the factory.
+        macro_rules! serve {
+            ($app:expr) => {
+                HttpServer::new(move || {
+                    let app = $app
+                        .wrap(from_fn(middleware::finish))
+                        .wrap(Condition::new(request_logs, TracingLogger::default()))
+                        .app_data(limits)
+                        .app_data(metrics.clone())
+                        .configure(routes.clone());
+                    if on_main_port {
+                        app.configure(internal.clone())
+                    } else {
+                        app
+                    }
+                })
+                .workers(settings.workers.max(1))
+                .client_request_timeout(settings.client_head_timeout)
+                .client_disconnect_timeout(middleware::CLIENT_DISCONNECT_TIMEOUT)
+                // SIGTERM and Ctrl-C: stop accepting, let in-flight requests finish within
+                // the grace (under compose's 10 s stop timeout), then return.
+                .shutdown_signal(server::stop_signal())
+                .shutdown_timeout(server::grace_secs(settings.shutdown_grace))
+                .listen(listener)?
+                .run()
+            };
+        }
+        let server = if cors.enabled() {
+            let cors = cors.clone();
             // Inside `finish`: its header limit comes first, and preflight answers get the
             // security headers and are counted like any other.
-            let app = App::new()
-                .wrap(Condition::new(cors.enabled(), cors::middleware(&cors)))
-                .wrap(Condition::new(cors.enabled(), from_fn(cors::corrections)))
-                .wrap(from_fn(middleware::finish))
-                .wrap(Condition::new(request_logs, TracingLogger::default()))
-                .app_data(limits)
-                .app_data(metrics.clone())
-                .configure(routes.clone());
-            if on_main_port {
-                app.configure(internal.clone())
-            } else {
-                app
-            }
-        })
-        .workers(settings.workers.max(1))
-        .client_request_timeout(settings.client_head_timeout)
-        .client_disconnect_timeout(middleware::CLIENT_DISCONNECT_TIMEOUT)
-        // SIGTERM and Ctrl-C: stop accepting, let in-flight requests finish within
-        // the grace (under compose's 10 s stop timeout), then return.
-        .shutdown_signal(server::stop_signal())
-        .shutdown_timeout(server::grace_secs(settings.shutdown_grace))
-        .listen(listener)?
-        .run();
+            serve!(
+                App::new()
+                    .wrap(cors::middleware(&cors))
+                    .wrap(from_fn(cors::corrections))
+            )
+        } else {
+            serve!(App::new())
+        };
         Ok(Self {
             port,
             server,
