@@ -9,12 +9,11 @@
 //! with `CHECK_REVOKE_TOKEN`, and the longest user id `USER_ID_FIELD` can hold, in the
 //! characters that take the most room in a token's ASCII-only JSON.
 
-use shared::settings::{Settings, TokenClass};
+use shared::settings::{Settings, SettingsError, TokenClass};
 use shared::tokens::TokenBackend;
 
 use super::{MAX_COOKIE_BYTES, access_cookie, refresh_cookie};
 use crate::db::users::UserIdField;
-use crate::state::StartupError;
 
 /// The largest `iat` before the year 2286 (ten digits); `exp` adds the lifetime to it.
 const LATEST_NOW: f64 = 9_999_999_999.0;
@@ -54,11 +53,11 @@ pub fn check_sizes(
     settings: &Settings,
     tokens: &TokenBackend,
     field: UserIdField,
-) -> Result<(), StartupError> {
+) -> Result<(), SettingsError> {
     if !settings.cookies.mode {
         return Ok(());
     }
-    let (refresh, access) = largest_cookies(settings, tokens, field).map_err(StartupError)?;
+    let (refresh, access) = largest_cookies(settings, tokens, field).map_err(SettingsError)?;
     let too_big = [
         ("refresh", refresh, true),
         ("access", access, settings.cookies.access),
@@ -67,7 +66,7 @@ pub fn check_sizes(
     .find(|&(_, bytes, used)| used && bytes > MAX_COOKIE_BYTES);
     match too_big {
         None => Ok(()),
-        Some((which, bytes, _)) => Err(StartupError(format!(
+        Some((which, bytes, _)) => Err(SettingsError(format!(
             "TOKENPAIR.COOKIE_MODE: the largest {which} token these settings issue takes a \
              {bytes}-byte cookie, over the {MAX_COOKIE_BYTES} bytes browsers keep; shorten \
              SIMPLE_JWT.AUDIENCE or SIMPLE_JWT.ISSUER, use a smaller key or SIMPLE_JWT.ALGORITHM, \

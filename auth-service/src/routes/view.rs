@@ -13,6 +13,8 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use crate::state::AppState;
+
 pub struct TokenView {
     pub path: &'static str,
     pub name: &'static str,
@@ -97,8 +99,9 @@ impl<F: FieldName> FromRequest for TokenField<F> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let data = DrfData::from_request(req, payload);
         let cookie = F::IN_COOKIE
-            .then(|| crate::cookies::refresh_token(req))
-            .flatten();
+            .then(|| req.app_data::<web::Data<AppState>>())
+            .flatten()
+            .and_then(|state| crate::cookies::refresh_token(req, &state.settings.cookies));
         Box::pin(async move {
             let DrfData(data) = data.await?;
             if let Some(cookie) = cookie
