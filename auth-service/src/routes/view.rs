@@ -1,5 +1,6 @@
 //! A simplejwt token view as DRF serves it: POST and OPTIONS only, `Allow` and
-//! `Vary` on every answer, metadata for OPTIONS, 405 for anything else; and
+//! `Vary` on every answer, metadata for OPTIONS, 405 for anything else, the
+//! browsable API's page for a browser (`browsable`); and
 //! the one token field the refresh-style views read, as an extractor.
 
 use actix_web::dev::{HttpServiceFactory, Payload};
@@ -13,6 +14,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use super::browsable::Browsable;
 use crate::state::AppState;
 
 pub struct TokenView {
@@ -33,6 +35,8 @@ impl TokenView {
         web::resource(self.path)
             .name(self.path)
             .wrap(drf_headers("POST, OPTIONS"))
+            // outside: the page shows the view's `Allow` and `Vary`
+            .wrap(Browsable(self))
             .route(post)
             .route(
                 web::method(Method::OPTIONS)

@@ -4,6 +4,7 @@
 mod admin;
 mod admin_bind;
 mod attacks;
+mod browsable;
 mod catalogue;
 mod cli;
 mod cookies;
@@ -54,5 +55,6 @@ fn main() -> std::process::ExitCode {
     tests.extend(pgbouncer::tests());
     tests.extend(admin::tests());
     tests.extend(cookies::tests());
+    tests.extend(browsable::tests());
     tests::harness::main(tests)
 }
