@@ -8,13 +8,11 @@ mod size;
 pub use size::check_sizes;
 
 use actix_web::http::header::{HeaderValue, SET_COOKIE};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use shared::ApiError;
 use shared::auth::cookie::{ACCESS_COOKIE, REFRESH_COOKIE, value};
 use shared::settings::{CookieSettings, Settings};
 use std::time::Duration;
-
-use crate::state::AppState;
 
 /// RFC 6265 §6.1's least a browser must store per cookie, name, value and attributes
 /// counted together; what start-up checks the settings' tokens against.
@@ -74,8 +72,7 @@ fn access_cookie(settings: &Settings, token: &str) -> String {
 }
 
 /// Both cookies expired (`Max-Age=0`, same path and domain, so the browser drops them).
-pub fn cleared(state: &AppState) -> [String; 2] {
-    let settings = &state.settings.cookies;
+pub fn cleared(settings: &CookieSettings) -> [String; 2] {
     [
         set_cookie(settings, REFRESH_COOKIE, "", REFRESH_PATH, 0),
         set_cookie(settings, ACCESS_COOKIE, "", ACCESS_PATH, 0),
@@ -84,15 +81,14 @@ pub fn cleared(state: &AppState) -> [String; 2] {
 
 /// What obtain and refresh add in cookie mode: the refresh cookie when a (new) refresh token
 /// is issued, the access cookie with `COOKIE_ACCESS`. Nothing outside cookie mode.
-pub fn issued(state: &AppState, refresh: Option<&str>, access: &str) -> Vec<String> {
-    let settings = &state.settings.cookies;
+pub fn issued(settings: &Settings, refresh: Option<&str>, access: &str) -> Vec<String> {
     let mut cookies = Vec::new();
-    if !settings.mode {
+    if !settings.cookies.mode {
         return cookies;
     }
-    cookies.extend(refresh.map(|token| refresh_cookie(&state.settings, token)));
-    if settings.access {
-        cookies.push(access_cookie(&state.settings, access));
+    cookies.extend(refresh.map(|token| refresh_cookie(settings, token)));
+    if settings.cookies.access {
+        cookies.push(access_cookie(settings, access));
     }
     cookies
 }
@@ -123,9 +119,7 @@ pub struct CookieToken {
 }
 
 /// The refresh cookie when cookie mode is on and the request carries one.
-pub fn refresh_token(req: &HttpRequest) -> Option<CookieToken> {
-    let state = req.app_data::<web::Data<AppState>>()?;
-    let settings = &state.settings.cookies;
+pub fn refresh_token(req: &HttpRequest, settings: &CookieSettings) -> Option<CookieToken> {
     if !settings.mode {
         return None;
     }

@@ -35,7 +35,7 @@ pub async fn blacklist(
         }
         Err(other) => return Err(other),
     };
-    cookies::add(&mut response, cookies::cleared(&state));
+    cookies::add(&mut response, cookies::cleared(&state.settings.cookies));
     Ok(response)
 }
 

@@ -27,7 +27,7 @@ pub async fn obtain_pair(
     let backend = &state.tokens;
     let access = backend.access_from(&refresh, now);
     let (refresh, access) = (backend.encode(&refresh)?, backend.encode(&access)?);
-    let cookies = cookies::issued(&state, Some(&refresh), &access);
+    let cookies = cookies::issued(&state.settings, Some(&refresh), &access);
     let body = json!({ "refresh": refresh, "access": access });
     tracing::info!(user_id = user.id, "token pair issued");
     let mut response = json_response(StatusCode::OK, &body);

@@ -39,7 +39,7 @@ pub async fn refresh(
         None
     };
     // Without rotation the refresh cookie already holds the one refresh token there is.
-    let cookies = cookies::issued(&state, rotated.as_deref(), &access);
+    let cookies = cookies::issued(&state.settings, rotated.as_deref(), &access);
     let mut body = Map::new();
     body.insert("access".into(), Value::from(access));
     if let Some(rotated) = rotated {

@@ -6,7 +6,7 @@
 use actix_web::dev::{HttpServiceFactory, Payload};
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, Route, web};
-use drf_parsers::{DrfData, required_strings};
+use drf_parsers::{DrfData, FieldValue, required_strings};
 use serde_json::{Map, Value};
 use shared::ApiError;
 use shared::views::{drf_headers, negotiate, options_metadata, reject_method, string_field};
@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use super::browsable::Browsable;
+use crate::state::AppState;
 
 pub struct TokenView {
     pub path: &'static str,
@@ -102,12 +103,20 @@ impl<F: FieldName> FromRequest for TokenField<F> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let data = DrfData::from_request(req, payload);
         let cookie = F::IN_COOKIE
-            .then(|| crate::cookies::refresh_token(req))
-            .flatten();
+            .then(|| req.app_data::<web::Data<AppState>>())
+            .flatten()
+            .and_then(|state| crate::cookies::refresh_token(req, &state.settings.cookies));
         Box::pin(async move {
             let DrfData(data) = data.await?;
+            // An empty form field counts as none: a browser form (the browsable page's)
+            // always sends every input, filled or not.
+            let given = match data.get(F::NAME) {
+                None => false,
+                Some(FieldValue::Text(text)) => !text.is_empty(),
+                Some(_) => true,
+            };
             if let Some(cookie) = cookie
-                && data.get(F::NAME).is_none()
+                && !given
             {
                 cookie.csrf?;
                 return Ok(Self {

@@ -180,12 +180,31 @@ async fn refresh_reads_the_refresh_cookie(ctx: Arc<Ctx>) {
     let body = Some(json!({ "refresh": refresh }));
     let answer = with_cookie(&app, Method::POST, url.clone(), &garbage, None, body).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
-    // a blank field is the field's error, not a reason to read the cookie
+    // a blank value sent on purpose (JSON) is the field's error, not a reason to read the cookie
     let cookie = format!("{REFRESH_COOKIE}={refresh}");
     let blank = Some(json!({ "refresh": " " }));
-    with_cookie(&app, Method::POST, url, &cookie, Some(&app.auth), blank)
+    with_cookie(
+        &app,
+        Method::POST,
+        url.clone(),
+        &cookie,
+        Some(&app.auth),
+        blank,
+    )
+    .await
+    .assert(400, r#"{"refresh":["This field may not be blank."]}"#);
+    // an empty form field (a browser form sends every input) reads the cookie
+    let answer = app
+        .client
+        .post(&url)
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &app.auth)
+        .form(&[("refresh", "")])
+        .send()
         .await
-        .assert(400, r#"{"refresh":["This field may not be blank."]}"#);
+        .expect("request");
+    let answer = Answer::read(answer).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
     // a bad cookie gets simplejwt's answer
     post_refresh_cookie(&app, REFRESH, "garbage")
         .await
