@@ -35,7 +35,11 @@ impl ClaimNames {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.0.iter().position(|n| n == name)
+        // Names of a few bytes: compared inline rather than by a call to `memcmp` each.
+        let name = name.as_bytes();
+        self.0
+            .iter()
+            .position(|n| n.len() == name.len() && n.bytes().zip(name).all(|(a, &b)| a == b))
     }
 }
 
@@ -45,7 +49,9 @@ impl ClaimNames {
 #[derive(Debug)]
 pub struct PickedClaims<'n> {
     names: &'n ClaimNames,
-    values: [Option<Value>; MAX],
+    /// (position in `names`, value), each position once. Small, so that moving the
+    /// claims through the checks' results copies a few words, not every slot.
+    values: Vec<(usize, Value)>,
     payload: Vec<u8>,
 }
 
@@ -55,7 +61,7 @@ pub struct NotAnObject;
 
 impl<'n> PickedClaims<'n> {
     pub fn parse(payload: Vec<u8>, names: &'n ClaimNames) -> Result<Self, NotAnObject> {
-        let mut values: [Option<Value>; MAX] = Default::default();
+        let mut values = Vec::with_capacity(MAX);
         {
             // serde_json's own check of a `Value`'s strings, done once for the whole text.
             let text = std::str::from_utf8(&payload).map_err(|_| NotAnObject)?;
@@ -77,23 +83,24 @@ impl<'n> PickedClaims<'n> {
     /// The payload's JSON, and the value of the claim `take` names (if it is one of
     /// [`ClaimNames`] and present).
     pub fn into_parts(mut self, take: &str) -> (Vec<u8>, Option<Value>) {
-        let value = self
-            .names
-            .position(take)
-            .and_then(|at| self.values[at].take());
+        let value = self.names.position(take).and_then(|at| {
+            let i = self.values.iter().position(|(n, _)| *n == at)?;
+            Some(self.values.swap_remove(i).1)
+        });
         (self.payload, value)
     }
 }
 
 impl ClaimLookup for PickedClaims<'_> {
     fn claim(&self, name: &str) -> Option<&Value> {
-        self.values[self.names.position(name)?].as_ref()
+        let at = self.names.position(name)?;
+        self.values.iter().find(|(n, _)| *n == at).map(|(_, v)| v)
     }
 }
 
 struct Picker<'a> {
     names: &'a ClaimNames,
-    values: &'a mut [Option<Value>; MAX],
+    values: &'a mut Vec<(usize, Value)>,
 }
 
 impl<'de> Visitor<'de> for Picker<'_> {
@@ -106,7 +113,13 @@ impl<'de> Visitor<'de> for Picker<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(Key)? {
             match self.names.position(&key) {
-                Some(at) => self.values[at] = Some(map.next_value()?),
+                Some(at) => {
+                    let value = map.next_value()?;
+                    match self.values.iter_mut().find(|(n, _)| *n == at) {
+                        Some(slot) => slot.1 = value,
+                        None => self.values.push((at, value)),
+                    }
+                }
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
