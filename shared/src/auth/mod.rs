@@ -8,6 +8,7 @@
 //! App::new().app_data(authenticator.clone())
 //! ```
 
+pub mod cookie;
 pub mod header;
 
 use actix_web::dev::Payload as RequestBody;
@@ -40,6 +41,9 @@ pub struct Authenticator {
     jwks: Option<Arc<JwksKeys>>,
     /// The revocations of `TOKENPAIR__REVOCATION_URL`'s feed, when one is followed.
     revocations: Option<Arc<Revocations>>,
+    /// With `TOKENPAIR__COOKIE_ACCESS`, the origins trusted besides a request's own: the
+    /// access cookie is then read when a request has no header (`cookie.rs`).
+    access_cookie: Option<Arc<[crate::csrf::TrustedOrigin]>>,
 }
 
 impl Authenticator {
@@ -50,6 +54,7 @@ impl Authenticator {
             backend,
             jwks: None,
             revocations: None,
+            access_cookie: None,
         }
     }
 
@@ -83,7 +88,9 @@ impl Authenticator {
             jwks,
             ..Self::new(Arc::new(backend))
         };
-        Ok(authenticator.with_revocations(revocations))
+        Ok(authenticator
+            .with_revocations(revocations)
+            .with_access_cookie(cookie::access_cookie(&settings.cookies)))
     }
 
     /// Why it cannot answer token requests yet (a service's `/readyz` says it), or `None`:
@@ -124,11 +131,15 @@ impl Authenticator {
     }
 
     /// `get_header` and `get_raw_token`: the token of a request (borrowed from its header,
-    /// unless the header was repeated), or `None` when it carries none for us.
+    /// unless the header was repeated), or `None` when it carries none for us. Without the
+    /// header, the access cookie's token in cookie mode (`cookie.rs`, CSRF checked there),
+    /// which then takes every check a header's token takes.
     fn request_token<'r>(&self, req: &'r HttpRequest) -> Result<Option<Cow<'r, [u8]>>, ApiError> {
         let jwt = self.backend.settings();
         let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
-            return Ok(None);
+            return Ok(self
+                .cookie_token(req)?
+                .map(|raw| Cow::Borrowed(raw.as_bytes())));
         };
         let token = match header {
             Cow::Borrowed(bytes) => {

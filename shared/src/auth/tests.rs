@@ -78,3 +78,60 @@ fn token_user_refuses_as_the_map_path_does() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[test]
+fn token_user_reads_the_access_cookie_through_the_same_checks() {
+    use super::cookie::ACCESS_COOKIE;
+    use actix_web::http::header::COOKIE;
+
+    let (auth, signer) = authenticator();
+    let token = signer
+        .encode(&signer.for_user(TokenClass::Access, "7", None, now()))
+        .unwrap();
+    let cookie = format!("other=1; {ACCESS_COOKIE}={token}");
+    let get = || TestRequest::get().insert_header((COOKIE, cookie.clone()));
+    // not read unless cookie mode reads the access cookie
+    let off = auth.token_user(&get().to_http_request()).unwrap_err();
+    assert_eq!(off.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        off.body(),
+        auth.challenge(ApiError::not_authenticated()).body()
+    );
+
+    let auth = auth.with_access_cookie(Some(Arc::from([])));
+    let user = auth.token_user(&get().to_http_request()).unwrap();
+    assert_eq!(user.user_id, json!("7"));
+    assert_eq!(
+        auth.authenticate(&get().to_http_request())
+            .unwrap()
+            .unwrap()
+            .class,
+        TokenClass::Access
+    );
+    // a header, even another scheme's, is the request's answer: the cookie is not read
+    let basic = get()
+        .insert_header(("Authorization", "Basic dXNlcjpwdw=="))
+        .to_http_request();
+    assert_eq!(
+        auth.token_user(&basic).unwrap_err().body(),
+        auth.challenge(ApiError::not_authenticated()).body()
+    );
+    // an unsafe method with the cookie needs an Origin (CSRF), before the token is looked at
+    let post = TestRequest::post()
+        .insert_header((COOKIE, format!("{ACCESS_COOKIE}=not.a.token")))
+        .to_http_request();
+    let refused = auth.token_user(&post).unwrap_err();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.detail_text(),
+        Some("CSRF Failed: Origin checking failed - no Origin.")
+    );
+    // a bad cookie token gets the header's answer
+    let forged = TestRequest::get()
+        .insert_header((COOKIE, format!("{ACCESS_COOKIE}={token}x")))
+        .to_http_request();
+    let forged = auth.token_user(&forged).unwrap_err();
+    let via_header = auth.token_user(&request(&format!("{token}x"))).unwrap_err();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(forged.body(), via_header.body());
+}
