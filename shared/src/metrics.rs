@@ -6,14 +6,42 @@
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
+    /// Tells this registry's handles from another's in [`HANDLES`] (tests run several apps).
+    id: u64,
 }
+
+/// The series of one method, route and status, resolved once per worker thread.
+struct Handles {
+    metrics: u64,
+    method: &'static str,
+    route: Box<str>,
+    status: StatusCode,
+    requests: IntCounter,
+    duration: Histogram,
+}
+
+/// How many label sets a thread keeps resolved: a service has a handful of routes and
+/// statuses; anything rarer is looked up by its labels, as before.
+const RESOLVED_PER_THREAD: usize = 32;
+
+thread_local! {
+    /// Looking a series up by its labels hashes them and takes the vector's shared lock (a
+    /// cache line every worker writes): once per request, per metric. Resolved here once
+    /// per thread, a request costs a short scan and the atomic increments themselves.
+    static HANDLES: RefCell<Vec<Handles>> = const { RefCell::new(Vec::new()) };
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl Metrics {
     /// `service` becomes a constant label on every series.
@@ -42,6 +70,7 @@ impl Metrics {
             registry,
             requests,
             duration,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -64,12 +93,50 @@ impl Metrics {
     pub fn observe(&self, method: &Method, route: Option<&str>, status: StatusCode, seconds: f64) {
         let method = method_label(method);
         let route = route.unwrap_or(UNMATCHED);
-        self.requests
-            .with_label_values(&[method, route, status.as_str()])
-            .inc();
-        self.duration
-            .with_label_values(&[method, route])
-            .observe(seconds);
+        let resolved = HANDLES.with(|cell| {
+            let Ok(mut handles) = cell.try_borrow_mut() else {
+                return None;
+            };
+            let at = match handles.iter().position(|h| {
+                h.metrics == self.id
+                    && h.status == status
+                    && h.method == method
+                    && *h.route == *route
+            }) {
+                Some(at) => at,
+                None if handles.len() < RESOLVED_PER_THREAD => {
+                    let (requests, duration) = self.series(method, route, status);
+                    handles.push(Handles {
+                        metrics: self.id,
+                        method,
+                        route: route.into(),
+                        status,
+                        requests,
+                        duration,
+                    });
+                    handles.len() - 1
+                }
+                None => return None,
+            };
+            let h = &handles[at];
+            h.requests.inc();
+            h.duration.observe(seconds);
+            Some(())
+        });
+        if resolved.is_none() {
+            let (requests, duration) = self.series(method, route, status);
+            requests.inc();
+            duration.observe(seconds);
+        }
+    }
+
+    /// The two series of a label set, looked up by their labels.
+    fn series(&self, method: &str, route: &str, status: StatusCode) -> (IntCounter, Histogram) {
+        (
+            self.requests
+                .with_label_values(&[method, route, status.as_str()]),
+            self.duration.with_label_values(&[method, route]),
+        )
     }
 }
 

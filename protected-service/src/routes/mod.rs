@@ -4,7 +4,7 @@ mod demo;
 mod openapi;
 mod table;
 
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, ResponseError, web};
 use shared::views::{READY_PATH, drf_headers, method_not_allowed, options_metadata};
@@ -60,7 +60,7 @@ async fn protected(_user: TokenUser) -> HttpResponse {
     // A constant body, rendered as DRF renders `{"content": ...}`: nothing to
     // serialise on the hottest route.
     HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/json"))
+        .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")))
         .body(r#"{"content":"This view is protected"}"#)
 }
 

@@ -1,17 +1,17 @@
 //! Cookie mode's side of authentication (README "Browser clients"): the token cookies'
 //! names, a request's value of one, and the access cookie as the `TokenUser` extractor
 //! reads it when a request has no `Authorization` header (`TOKENPAIR__COOKIE_ACCESS`),
-//! after the CSRF check of `crate::csrf`. The header path (`super`) is not touched.
+//! after the CSRF check of `crate::csrf`: `super::Authenticator::request_token` falls back to
+//! it, so the cookie's token takes the header's checks, and the header path is not touched.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::COOKIE;
 use std::sync::Arc;
 
-use super::{Authenticator, ValidatedToken};
+use super::Authenticator;
 use crate::csrf::{self, TrustedOrigin};
 use crate::errors::ApiError;
 use crate::settings::CookieSettings;
-use crate::tokens::now;
 
 /// The refresh token's cookie (`Path=/api/token/`). `__Secure-`: a browser keeps it only
 /// from a secure origin with `Secure`, so a plain-HTTP page of the same site cannot plant one.
@@ -61,20 +61,6 @@ impl Authenticator {
             return Ok(None);
         };
         csrf::check(req, trusted)?;
-        Ok(Some(token))
-    }
-
-    /// `authenticate` for a request without the header: the access cookie's token, checked
-    /// as a header's would be (same answers).
-    pub(super) fn authenticate_cookie(
-        &self,
-        req: &HttpRequest,
-    ) -> Result<Option<ValidatedToken>, ApiError> {
-        let Some(raw) = self.cookie_token(req)? else {
-            return Ok(None);
-        };
-        let token = self.validate(raw.as_bytes(), now())?;
-        self.check_revoked(&token)?;
         Ok(Some(token))
     }
 }

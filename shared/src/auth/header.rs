@@ -32,6 +32,11 @@ fn parts(header: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|part| !part.is_empty())
 }
 
+/// Non-empty, and no byte at or below the space: none of Python's whitespace.
+fn above_space(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes.iter().fold(u8::MAX, |min, &b| min.min(b)) > b' '
+}
+
 /// `Ok(None)`: the header does not concern us (empty, or another scheme such as
 /// `Basic`, `bearer` or a bare token): the request is simply unauthenticated.
 /// `Err`: our scheme with zero or several tokens after it.
@@ -39,6 +44,15 @@ pub fn raw_token<'h>(
     header: &'h [u8],
     header_types: &[String],
 ) -> Result<Option<&'h [u8]>, BadAuthorizationHeader> {
+    // Every client's header, `<scheme> <token>`: two scans the compiler vectorises instead
+    // of a split byte by byte. Anything else (other spacing, control bytes) takes the split.
+    if let Some(at) = memchr::memchr(b' ', header) {
+        let (scheme, token) = (&header[..at], &header[at + 1..]);
+        if above_space(scheme) && above_space(token) {
+            let ours = header_types.iter().any(|t| t.as_bytes() == scheme);
+            return Ok(ours.then_some(token));
+        }
+    }
     let mut parts = parts(header);
     let Some(scheme) = parts.next() else {
         return Ok(None);
@@ -76,6 +90,35 @@ mod tests {
         assert_eq!(raw_token(b"Bearer  abc", &t), Ok(Some(&b"abc"[..])));
         assert_eq!(raw_token(b"Bearer\tabc ", &t), Ok(Some(&b"abc"[..])));
         assert_eq!(raw_token(b" Bearer abc", &t), Ok(Some(&b"abc"[..])));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_split() {
+        let t = vec!["JWT".to_owned(), "Bearer".to_owned()];
+        for header in [
+            &b"Bearer abc"[..],
+            b"Bearer  abc",
+            b"Bearer abc ",
+            b"Bearer ab\x00c",
+            b"Bearer a\x0bc",
+            b"Bearer \xffc",
+            b"Token abc",
+            b" Bearer abc",
+            b"Bearer ",
+            b"Bearer a b",
+        ] {
+            let split = {
+                let mut p = parts(header);
+                match p.next() {
+                    Some(s) if t.iter().any(|x| x.as_bytes() == s) => match (p.next(), p.next()) {
+                        (Some(token), None) => Ok(Some(token)),
+                        _ => Err(BadAuthorizationHeader),
+                    },
+                    _ => Ok(None),
+                }
+            };
+            assert_eq!(raw_token(header, &t), split, "{header:?}");
+        }
     }
 
     #[test]

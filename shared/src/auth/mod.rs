@@ -15,13 +15,15 @@ use actix_web::dev::Payload as RequestBody;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::future::{Ready, ready};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::errors::{ApiError, TokenMessage};
 use crate::jwks::JwksKeys;
 use crate::revocation::{REVOKED, Revocations, Verdict};
 use crate::settings::{Settings, TokenClass};
+use crate::tokens::claims::ClaimLookup;
 use crate::tokens::{Claims, TokenBackend, TokenError, now};
 
 /// A token that passed every check of one of the `AUTH_TOKEN_CLASSES`.
@@ -120,28 +122,42 @@ impl Authenticator {
     /// `JWTAuthentication.authenticate`: `Ok(None)` when the request carries no
     /// token for us (DRF then answers "credentials were not provided").
     pub fn authenticate(&self, req: &HttpRequest) -> Result<Option<ValidatedToken>, ApiError> {
+        let Some(raw) = self.request_token(req)? else {
+            return Ok(None);
+        };
+        let token = self.validate(&raw, now())?;
+        self.check_revoked(&token.payload)?;
+        Ok(Some(token))
+    }
+
+    /// `get_header` and `get_raw_token`: the token of a request (borrowed from its header,
+    /// unless the header was repeated), or `None` when it carries none for us. Without the
+    /// header, the access cookie's token in cookie mode (`cookie.rs`, CSRF checked there),
+    /// which then takes every check a header's token takes.
+    fn request_token<'r>(&self, req: &'r HttpRequest) -> Result<Option<Cow<'r, [u8]>>, ApiError> {
         let jwt = self.backend.settings();
         let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
-            return self.authenticate_cookie(req);
+            return Ok(self
+                .cookie_token(req)?
+                .map(|raw| Cow::Borrowed(raw.as_bytes())));
         };
-        match header::raw_token(&header, &jwt.auth_header_types) {
-            Ok(Some(raw)) => {
-                let token = self.validate(raw, now())?;
-                self.check_revoked(&token)?;
-                Ok(Some(token))
+        let token = match header {
+            Cow::Borrowed(bytes) => {
+                header::raw_token(bytes, &jwt.auth_header_types).map(|raw| raw.map(Cow::Borrowed))
             }
-            Ok(None) => Ok(None),
-            Err(_) => Err(self.bad_header()),
-        }
+            Cow::Owned(bytes) => header::raw_token(&bytes, &jwt.auth_header_types)
+                .map(|raw| raw.map(|raw| Cow::Owned(raw.to_vec()))),
+        };
+        token.map_err(|_| self.bad_header())
     }
 
     /// The feed's verdict on a valid token: one map lookup or two (docs/revocation.md).
-    fn check_revoked(&self, token: &ValidatedToken) -> Result<(), ApiError> {
+    fn check_revoked(&self, payload: &impl ClaimLookup) -> Result<(), ApiError> {
         let Some(revocations) = &self.revocations else {
             return Ok(());
         };
         let jwt = self.backend.settings();
-        match revocations.check(&token.payload, &jwt.user_id_claim, jwt.jti_claim.as_deref()) {
+        match revocations.check(payload, &jwt.user_id_claim, jwt.jti_claim.as_deref()) {
             Ok(()) => Ok(()),
             Err(Verdict::Revoked) => Err(self.challenge(ApiError::token_not_valid(REVOKED))),
             Err(Verdict::NotLoaded) => Err(ApiError::service_unavailable()),
@@ -170,13 +186,29 @@ impl Authenticator {
         now: f64,
         blacklisted: impl Fn(TokenClass, &Claims) -> bool,
     ) -> Result<ValidatedToken, ApiError> {
+        self.ready_to_judge()?;
+        // PyJWT's part does not depend on the class: decode once
+        let decoded = self.backend.decode(raw, now);
+        let (class, payload) = self.judge(decoded, now, blacklisted)?;
+        Ok(ValidatedToken { class, payload })
+    }
+
+    fn ready_to_judge(&self) -> Result<(), ApiError> {
         if !self.is_ready() {
             // No key to judge the token with yet (JWK_URL not fetched): not the client's fault.
             return Err(ApiError::service_unavailable());
         }
+        Ok(())
+    }
+
+    /// simplejwt's class loop on a decoded token (its map, or its picked claims).
+    fn judge<P: ClaimLookup>(
+        &self,
+        decoded: Result<P, TokenError>,
+        now: f64,
+        blacklisted: impl Fn(TokenClass, &P) -> bool,
+    ) -> Result<(TokenClass, P), ApiError> {
         let classes = &self.backend.settings().auth_token_classes;
-        // PyJWT's part does not depend on the class: decode once
-        let decoded = self.backend.decode(raw, now);
         let check = |class: TokenClass| -> Result<(), TokenError> {
             let payload = decoded.as_ref().map_err(Clone::clone)?;
             if blacklisted(class, payload) {
@@ -189,7 +221,7 @@ impl Authenticator {
             match check(class) {
                 Ok(()) => {
                     if let Ok(payload) = decoded {
-                        return Ok(ValidatedToken { class, payload });
+                        return Ok((class, payload));
                     }
                 }
                 Err(error) => messages.push(TokenMessage {
@@ -204,30 +236,34 @@ impl Authenticator {
 
     /// The raw token of a request, or `None` when it carries none for us.
     pub fn raw_token(&self, req: &HttpRequest) -> Result<Option<Vec<u8>>, ApiError> {
-        let jwt = self.backend.settings();
-        let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
-            return Ok(self.cookie_token(req)?.map(|raw| raw.as_bytes().to_vec()));
-        };
-        match header::raw_token(&header, &jwt.auth_header_types) {
-            Ok(raw) => Ok(raw.map(<[u8]>::to_vec)),
-            Err(_) => Err(self.bad_header()),
-        }
+        Ok(self.request_token(req)?.map(Cow::into_owned))
     }
 
     /// DRF's view preamble and `IsAuthenticated`, stateless: content negotiation,
-    /// then the token, then the user-id claim.
+    /// then the token ([`Self::authenticate`]'s checks), then the user-id claim. The
+    /// payload's map is built only if the handler asks for a claim ([`TokenUser::claims`]).
     pub fn token_user(&self, req: &HttpRequest) -> Result<TokenUser, ApiError> {
         crate::negotiation::for_request(req)?;
-        let token = self
-            .authenticate(req)?
-            .ok_or_else(|| self.challenge(ApiError::not_authenticated()))?;
-        let claim = &self.backend.settings().user_id_claim;
-        let Some(user_id) = token.payload.get(claim).cloned() else {
+        let Some(raw) = self.request_token(req)? else {
+            return Err(self.challenge(ApiError::not_authenticated()));
+        };
+        self.ready_to_judge()?;
+        let now = now();
+        let decoded = self.backend.decode_picked(&raw, now);
+        let (class, picked) = self.judge(decoded, now, |_, _| false)?;
+        self.check_revoked(&picked)?;
+        let (payload, user_id) = picked.into_parts(&self.backend.settings().user_id_claim);
+        let Some(user_id) = user_id else {
             return Err(self.challenge(ApiError::token_not_valid(
                 "Token contained no recognizable user identification",
             )));
         };
-        Ok(TokenUser { user_id, token })
+        Ok(TokenUser {
+            user_id,
+            class,
+            payload,
+            claims: OnceLock::new(),
+        })
     }
 }
 
@@ -236,13 +272,24 @@ impl Authenticator {
 pub struct TokenUser {
     /// The `USER_ID_CLAIM` value (a string since simplejwt 5.5.1, an integer before).
     pub user_id: Value,
-    pub token: ValidatedToken,
+    /// The `AUTH_TOKEN_CLASSES` entry that accepted the token.
+    pub class: TokenClass,
+    /// The verified payload's JSON, parsed into [`Self::claims`] on first use.
+    payload: Vec<u8>,
+    claims: OnceLock<Claims>,
 }
 
 impl TokenUser {
+    /// Every claim of the token, in its order (parsed on the first call). Empty in the one
+    /// case serde_json cannot hold a payload the checks accepted: nesting beyond 128 levels.
+    pub fn claims(&self) -> &Claims {
+        self.claims
+            .get_or_init(|| serde_json::from_slice(&self.payload).unwrap_or_default())
+    }
+
     /// A claim read the way `TokenUser` falls through to the token.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.token.payload.get(name)
+        self.claims().get(name)
     }
 
     /// `TokenUser.username` (the claim, or "").
@@ -266,3 +313,6 @@ impl FromRequest for TokenUser {
         ready(result)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::tokens::Claims;
+use crate::tokens::claims::ClaimLookup;
 use wire::{Event, Kind, Page};
 
 /// The message of a revoked token (401 `token_not_valid`, simplejwt's shape).
@@ -90,7 +90,7 @@ impl Revocations {
     /// `iat`, or its jti is listed. `user_claim`/`jti_claim`: `USER_ID_CLAIM`, `JTI_CLAIM`.
     pub fn check(
         &self,
-        payload: &Claims,
+        payload: &(impl ClaimLookup + ?Sized),
         user_claim: &str,
         jti_claim: Option<&str>,
     ) -> Result<(), Verdict> {
@@ -99,18 +99,20 @@ impl Revocations {
         }
         let table = self.table.read().unwrap_or_else(|e| e.into_inner());
         if !table.users.is_empty()
-            && let Some(subject) = payload.get(user_claim).and_then(subject_of)
+            && let Some(subject) = payload.claim(user_claim).and_then(subject_of)
             && let Some(&second) = table.users.get(subject.as_ref())
         {
             let iat = payload
-                .get("iat")
+                .claim("iat")
                 .and_then(crate::tokens::claims::epoch_seconds);
             if revoked_before(iat, second) {
                 return Err(Verdict::Revoked);
             }
         }
         if !table.tokens.is_empty()
-            && let Some(jti) = jti_claim.and_then(|c| payload.get(c)).and_then(subject_of)
+            && let Some(jti) = jti_claim
+                .and_then(|c| payload.claim(c))
+                .and_then(subject_of)
             && table.tokens.contains_key(jti.as_ref())
         {
             return Err(Verdict::Revoked);
@@ -150,7 +152,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn claims(value: Value) -> Claims {
+    fn claims(value: Value) -> crate::tokens::Claims {
         match value {
             Value::Object(map) => map,
             _ => unreachable!(),

@@ -6,6 +6,18 @@ use serde_json::Value;
 use super::codec::Claims;
 use crate::settings::{Audience, JwtSettings};
 
+/// Where the checks read claims from: a token's whole map ([`Claims`]), or the few claims
+/// a stateless verifier reads ([`super::picked::PickedClaims`]: no map per request).
+pub trait ClaimLookup {
+    fn claim(&self, name: &str) -> Option<&Value>;
+}
+
+impl ClaimLookup for Claims {
+    fn claim(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
 /// What PyJWT concluded about the registered claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimsVerdict {
@@ -56,23 +68,30 @@ fn python_int_literal(text: &str) -> Option<f64> {
     Some(if negative { -value } else { value })
 }
 
+/// The claims [`validate_registered`] reads.
+pub const REGISTERED: [&str; 7] = ["iat", "nbf", "exp", "iss", "aud", "sub", "jti"];
+
 /// PyJWT's `_validate_claims` with the options simplejwt passes
 /// (`verify_aud` only when `AUDIENCE` is set; issuer checked when set).
-pub fn validate_registered(payload: &Claims, jwt: &JwtSettings, now: f64) -> ClaimsVerdict {
+pub fn validate_registered(
+    payload: &(impl ClaimLookup + ?Sized),
+    jwt: &JwtSettings,
+    now: f64,
+) -> ClaimsVerdict {
     let leeway = jwt.leeway;
-    if let Some(iat) = payload.get("iat") {
+    if let Some(iat) = payload.claim("iat") {
         match python_int(iat) {
             Some(iat) if iat <= now + leeway => {}
             _ => return ClaimsVerdict::Invalid,
         }
     }
-    if let Some(nbf) = payload.get("nbf") {
+    if let Some(nbf) = payload.claim("nbf") {
         match python_int(nbf) {
             Some(nbf) if nbf <= now + leeway => {}
             _ => return ClaimsVerdict::Invalid,
         }
     }
-    if let Some(exp) = payload.get("exp") {
+    if let Some(exp) = payload.claim("exp") {
         match python_int(exp) {
             Some(exp) if exp <= now - leeway => return ClaimsVerdict::Expired,
             Some(_) => {}
@@ -80,18 +99,18 @@ pub fn validate_registered(payload: &Claims, jwt: &JwtSettings, now: f64) -> Cla
         }
     }
     if let Some(issuer) = &jwt.issuer {
-        match payload.get("iss") {
+        match payload.claim("iss") {
             Some(Value::String(iss)) if iss == issuer => {}
             _ => return ClaimsVerdict::Invalid,
         }
     }
     if let Some(audience) = &jwt.audience
-        && !audience_matches(payload.get("aud"), audience)
+        && !audience_matches(payload.claim("aud"), audience)
     {
         return ClaimsVerdict::Invalid;
     }
     for claim in ["sub", "jti"] {
-        if payload.get(claim).is_some_and(|v| !v.is_string()) {
+        if payload.claim(claim).is_some_and(|v| !v.is_string()) {
             return ClaimsVerdict::Invalid;
         }
     }

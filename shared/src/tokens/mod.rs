@@ -7,6 +7,7 @@ pub mod claims;
 pub mod codec;
 pub mod key_set;
 mod keys;
+pub mod picked;
 
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,7 +17,8 @@ pub use key_set::{KeySet, Keys, VerifyingKey};
 pub use keys::algorithm_name;
 
 use crate::settings::{JwtSettings, SettingsError, TokenClass};
-use claims::ClaimsVerdict;
+use claims::{ClaimLookup, ClaimsVerdict};
+pub use picked::{ClaimNames, PickedClaims};
 
 /// A token failure, worded as simplejwt words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +103,8 @@ fn claim_key(claim: Option<&str>) -> String {
 pub struct TokenBackend {
     jwt: JwtSettings,
     codec: Codec,
+    /// The claims the checks read (the stateless path picks only these from a payload).
+    names: ClaimNames,
     /// Where the codec's keys come from when they change at run time (`JWK_URL`): told of
     /// tokens naming a `kid` the set does not hold.
     source: Option<std::sync::Arc<dyn KeySource>>,
@@ -116,11 +120,16 @@ impl TokenBackend {
     /// For the service that issues tokens.
     pub fn for_signing(jwt: JwtSettings) -> Result<Self, SettingsError> {
         let codec = Codec::for_signing(&jwt)?;
-        Ok(Self {
+        Ok(Self::new(jwt, codec, None))
+    }
+
+    fn new(jwt: JwtSettings, codec: Codec, source: Option<std::sync::Arc<dyn KeySource>>) -> Self {
+        Self {
+            names: ClaimNames::new(&jwt),
             jwt,
             codec,
-            source: None,
-        })
+            source,
+        }
     }
 
     /// For services that only verify, with the settings' keys. With `JWK_URL` (and an
@@ -135,11 +144,7 @@ impl TokenBackend {
             ));
         }
         let codec = Codec::for_verifying(&jwt)?;
-        Ok(Self {
-            jwt,
-            codec,
-            source: None,
-        })
+        Ok(Self::new(jwt, codec, None))
     }
 
     /// For services that verify with a key set kept up to date elsewhere; `source`, if any,
@@ -150,7 +155,7 @@ impl TokenBackend {
         source: Option<std::sync::Arc<dyn KeySource>>,
     ) -> Self {
         let codec = Codec::with_keys(jwt.algorithm, keys);
-        Self { jwt, codec, source }
+        Self::new(jwt, codec, source)
     }
 
     pub fn settings(&self) -> &JwtSettings {
@@ -173,16 +178,36 @@ impl TokenBackend {
 
     /// PyJWT's decode: signature, pinned algorithm and registered claims.
     pub fn decode(&self, raw: &[u8], now: f64) -> Result<Claims, TokenError> {
-        let payload = self.codec.decode(raw).map_err(|error| {
-            // A key introduced since the last fetch, or a forged kid: the refresher looks
-            // again, at most once per cooldown. This token is refused either way.
-            if error == DecodeError::UnknownKey
-                && let Some(source) = &self.source
-            {
-                source.unknown_kid();
-            }
-            TokenError::Invalid
-        })?;
+        let payload = self.codec.decode(raw).map_err(|e| self.refused(e))?;
+        self.registered(payload, now)
+    }
+
+    /// [`Self::decode`] for a stateless verifier: the claims the checks read, picked from
+    /// the payload without building its map, and the payload's JSON for whoever wants the
+    /// rest ([`PickedClaims::payload`]).
+    pub fn decode_picked(&self, raw: &[u8], now: f64) -> Result<PickedClaims<'_>, TokenError> {
+        let payload = self
+            .codec
+            .verified_payload(raw)
+            .map_err(|e| self.refused(e))?;
+        let picked = PickedClaims::parse(payload, &self.names)
+            .map_err(|_| self.refused(DecodeError::Claims))?;
+        self.registered(picked, now)
+    }
+
+    fn refused(&self, error: DecodeError) -> TokenError {
+        // A key introduced since the last fetch, or a forged kid: the refresher looks
+        // again, at most once per cooldown. This token is refused either way.
+        if error == DecodeError::UnknownKey
+            && let Some(source) = &self.source
+        {
+            source.unknown_kid();
+        }
+        TokenError::Invalid
+    }
+
+    /// PyJWT's registered-claim checks on a decoded payload.
+    fn registered<P: ClaimLookup>(&self, payload: P, now: f64) -> Result<P, TokenError> {
         match claims::validate_registered(&payload, &self.jwt, now) {
             ClaimsVerdict::Valid => Ok(payload),
             ClaimsVerdict::Expired => Err(TokenError::Expired),
@@ -194,20 +219,20 @@ impl TokenBackend {
     /// the blacklist lookup, where there is one).
     pub fn verify_claims(
         &self,
-        payload: &Claims,
+        payload: &(impl ClaimLookup + ?Sized),
         class: TokenClass,
         now: f64,
     ) -> Result<(), TokenError> {
         self.check_exp(payload, "exp", now)?;
         if let Some(jti) = &self.jwt.jti_claim
-            && !payload.contains_key(jti)
+            && payload.claim(jti).is_none()
         {
             return Err(TokenError::NoId);
         }
         if class != TokenClass::Untyped
             && let Some(type_claim) = &self.jwt.token_type_claim
         {
-            match payload.get(type_claim) {
+            match payload.claim(type_claim) {
                 None => return Err(TokenError::NoType),
                 Some(Value::String(t)) if t == class.type_name() => {}
                 Some(_) => return Err(TokenError::WrongType),
@@ -224,9 +249,14 @@ impl TokenBackend {
     }
 
     /// simplejwt's `Token.check_exp(claim)`.
-    pub fn check_exp(&self, payload: &Claims, claim: &str, now: f64) -> Result<(), TokenError> {
+    pub fn check_exp(
+        &self,
+        payload: &(impl ClaimLookup + ?Sized),
+        claim: &str,
+        now: f64,
+    ) -> Result<(), TokenError> {
         let value = payload
-            .get(claim)
+            .claim(claim)
             .ok_or_else(|| TokenError::NoClaim(claim.to_owned()))?;
         let at = claims::epoch_seconds(value).ok_or(TokenError::Invalid)?;
         if at <= now - self.jwt.leeway {
