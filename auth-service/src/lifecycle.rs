@@ -10,8 +10,9 @@ use shared::settings::TokenClass;
 use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
-use crate::db::revocation::{self, Mode, Subject};
+use crate::db::revocation;
 use crate::db::revocation_events;
+use crate::db::rotation::{self, Outcome};
 use crate::db::users::{self, User, UserKey};
 use crate::db::write_transaction;
 use crate::error::AuthError;
@@ -272,20 +273,11 @@ fn accepted_by_resources(state: &AppState, payload: &Claims) -> bool {
         .any(|class| class.type_name() == token_type)
 }
 
-/// How a rotation ended.
-enum Rotation {
-    Done,
-    /// A concurrent refresh of the same token won.
-    Lost,
-    /// A revocation covers the old token (it committed while this request ran).
-    Revoked,
-}
-
-/// `ROTATE_REFRESH_TOKENS`, in one transaction: under shared locks on the user and
-/// the family (see `db::revocation`), check the old token against their revocation
-/// times, spend it (with `BLACKLIST_AFTER_ROTATION`, by a unique insert: of
-/// concurrent refreshes of one token exactly one gets here first, the others get
-/// "Token is blacklisted"), then record the new one in the old one's family.
+/// `ROTATE_REFRESH_TOKENS`, in one transaction (`db::rotation`): under shared locks
+/// on the user and the family (see `db::revocation`), check the old token against
+/// their revocation times, spend it (with `BLACKLIST_AFTER_ROTATION`, by a unique
+/// insert: of concurrent refreshes of one token exactly one gets here first, the
+/// others get "Token is blacklisted"), then record the new one in the old one's family.
 pub async fn rotate(
     state: &AppState,
     old: &Claims,
@@ -297,55 +289,23 @@ pub async fn rotate(
     if !settings.revocation.token_blacklist {
         return Ok(());
     }
-    let spend = settings.jwt.blacklist_after_rotation;
-    let families = settings.revocation.reuse_detection;
-    let old_row = outstanding_row(state, old, user_id, now)?;
-    let new_row = outstanding_row(state, new, user_id, now)?;
-    let old_iat = issued_at(old);
-    let at = timestamp(now);
+    let rotation = rotation::Rotation {
+        old: outstanding_row(state, old, user_id, now)?,
+        new: outstanding_row(state, new, user_id, now)?,
+        old_iat: issued_at(old),
+        user_id,
+        at: timestamp(now),
+        spend: settings.jwt.blacklist_after_rotation,
+        families: settings.revocation.reuse_detection,
+    };
     let outcome = state
         .db
-        .run(move |conn| {
-            Ok(write_transaction(conn, |conn| {
-                if let Some(id) = user_id {
-                    revocation::lock(conn, Subject::User(id), Mode::Shared)?;
-                }
-                let family = if families {
-                    let family = blacklist::family_of(conn, &old_row.jti)?
-                        .map(|(family, _)| family)
-                        .unwrap_or_else(|| old_row.jti.clone());
-                    revocation::lock(conn, Subject::Family(&family), Mode::Shared)?;
-                    Some(family)
-                } else {
-                    None
-                };
-                // under the locks: a revocation either committed before (seen
-                // here) or waits for this transaction (and then sees its rows)
-                if revocation::revoked_now(conn, old_iat, user_id, family.as_deref())? {
-                    return Ok::<_, diesel::result::Error>(Rotation::Revoked);
-                }
-                if let Some(family) = &family {
-                    blacklist::join_family(conn, &old_row.jti, family)?;
-                    blacklist::mark_rotated(conn, &old_row.jti, at)?;
-                }
-                if spend {
-                    let id = blacklist::ensure_outstanding(conn, &old_row)?;
-                    if !blacklist::blacklist(conn, id, at)? {
-                        return Ok(Rotation::Lost);
-                    }
-                }
-                blacklist::outstand(conn, &new_row)?;
-                if let Some(family) = family {
-                    blacklist::join_family(conn, &new_row.jti, &family)?;
-                }
-                Ok(Rotation::Done)
-            })?)
-        })
+        .run(move |conn| Ok(rotation::rotate(conn, &rotation)?))
         .await?;
     match outcome {
-        Rotation::Done => Ok(()),
-        Rotation::Lost => Err(invalid(state, &TokenError::Blacklisted)),
-        Rotation::Revoked => Err(revoked_error(state)),
+        Outcome::Done => Ok(()),
+        Outcome::Lost => Err(invalid(state, &TokenError::Blacklisted)),
+        Outcome::Revoked => Err(revoked_error(state)),
     }
 }
 

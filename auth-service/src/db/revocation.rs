@@ -110,6 +110,16 @@ pub fn lock(conn: &mut DbConnection, subject: Subject<'_>, mode: Mode) -> QueryR
     .map(drop)
 }
 
+/// [`lock`] of a user as SQL without parameters, to send with `BEGIN` in one round trip
+/// (`db::write_transaction_then`).
+pub fn user_lock_statement(id: i32, mode: Mode) -> String {
+    let function = match mode {
+        Mode::Shared => "pg_advisory_xact_lock_shared",
+        Mode::Exclusive => "pg_advisory_xact_lock",
+    };
+    format!("SELECT {function}({USER_LOCKS}, {id})")
+}
+
 /// Record that `subject`'s tokens issued up to `at` are revoked; a later revocation
 /// already recorded is kept. Call under the subject's exclusive [`lock`].
 pub fn record(conn: &mut DbConnection, subject: Subject<'_>, at: NaiveDateTime) -> QueryResult<()> {
@@ -234,25 +244,6 @@ pub fn standing(
         blacklisted,
         revoked_at,
     })
-}
-
-/// Whether a token is revoked, checked inside a rotation (under its locks): the
-/// revocation times of its user and its family.
-pub fn revoked_now(
-    conn: &mut DbConnection,
-    iat: Option<f64>,
-    user_id: Option<i32>,
-    family: Option<&str>,
-) -> QueryResult<bool> {
-    let by_user = match user_id {
-        Some(id) => revoked_at(conn, Subject::User(id))?,
-        None => None,
-    };
-    let by_family = match family {
-        Some(name) => revoked_at(conn, Subject::Family(name))?,
-        None => None,
-    };
-    Ok(revoked(iat, latest(by_user, by_family)))
 }
 
 /// logout-all (and every per-user revocation: password change, deactivation), in one

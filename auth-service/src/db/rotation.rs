@@ -1,0 +1,235 @@
+//! `ROTATE_REFRESH_TOKENS` as the database sees it: one write transaction that, under
+//! the shared locks of the user and the family (`db::revocation`), checks the old token
+//! against their revocation times, spends it (with `BLACKLIST_AFTER_ROTATION`, by a
+//! unique insert: of concurrent rotations of one token exactly one wins), records the
+//! new one, and keeps the family.
+//!
+//! On PostgreSQL that is three round trips and one commit: `BEGIN` with the user's lock,
+//! one statement (CTEs) for all the rest, `COMMIT` (a ROLLBACK instead when the old
+//! token turns out revoked or already spent: what the statement wrote is undone). With
+//! reuse detection the family is looked up and locked in between. The statement is
+//! prepared once per connection (diesel's cache) unless PgBouncer's transaction mode
+//! forbids it. SQLite, whose write transaction holds the database's one write lock,
+//! runs the same steps as separate statements.
+
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
+
+use super::blacklist::{self, NewOutstanding};
+use super::revocation::{self, Mode, Subject};
+use super::{DbConnection, write_transaction_then};
+
+/// One rotation to record.
+#[derive(Debug)]
+pub struct Rotation {
+    pub old: NewOutstanding,
+    pub new: NewOutstanding,
+    /// The old token's `iat` (seconds), for the revocation times.
+    pub old_iat: Option<f64>,
+    pub user_id: Option<i32>,
+    pub at: NaiveDateTime,
+    /// `BLACKLIST_AFTER_ROTATION`: blacklist the old token.
+    pub spend: bool,
+    /// Reuse detection: keep the token family.
+    pub families: bool,
+}
+
+/// How a rotation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// A concurrent rotation (or logout) of the same token won.
+    Lost,
+    /// A revocation covers the old token (it may have committed while this request ran).
+    Revoked,
+}
+
+/// Why the transaction is rolled back.
+enum Stop {
+    End(Outcome),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Stop {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Record `rotation` in one write transaction (see the module documentation).
+pub fn rotate(conn: &mut DbConnection, rotation: &Rotation) -> QueryResult<Outcome> {
+    let user_lock = rotation
+        .user_id
+        .map(|id| revocation::user_lock_statement(id, Mode::Shared))
+        .unwrap_or_default();
+    let done = write_transaction_then(conn, &user_lock, |conn| {
+        // (SQLite: no lock is needed, the write transaction is alone)
+        let family = if rotation.families {
+            let family = blacklist::family_of(conn, &rotation.old.jti)?
+                .map(|(family, _)| family)
+                .unwrap_or_else(|| rotation.old.jti.clone());
+            revocation::lock(conn, Subject::Family(&family), Mode::Shared)?;
+            Some(family)
+        } else {
+            None
+        };
+        // under the locks: a revocation either committed before (seen here) or waits
+        // for this transaction (and then sees its rows)
+        let (revoked_at, spent) = match conn {
+            DbConnection::Postgres(c) => Statement {
+                rotation,
+                family: family.as_deref(),
+            }
+            .get_result::<(Option<NaiveDateTime>, bool)>(c)?,
+            DbConnection::Sqlite(_) => step_by_step(conn, rotation, family.as_deref())?,
+        };
+        if revocation::revoked(rotation.old_iat, revoked_at) {
+            return Err(Stop::End(Outcome::Revoked));
+        }
+        if !spent {
+            return Err(Stop::End(Outcome::Lost));
+        }
+        Ok(())
+    });
+    match done {
+        Ok(()) => Ok(Outcome::Done),
+        Err(Stop::End(outcome)) => Ok(outcome),
+        Err(Stop::Db(e)) => Err(e),
+    }
+}
+
+/// SQLite's rotation, statement by statement, with [`Statement`]'s answer: the latest
+/// revocation time of the user and the family, and whether this rotation spent the old
+/// token (always, without `spend`). Whatever it wrote is rolled back if that answer
+/// refuses the rotation.
+fn step_by_step(
+    conn: &mut DbConnection,
+    rotation: &Rotation,
+    family: Option<&str>,
+) -> QueryResult<(Option<NaiveDateTime>, bool)> {
+    let by_user = match rotation.user_id {
+        Some(id) => revocation::revoked_at(conn, Subject::User(id))?,
+        None => None,
+    };
+    let by_family = match family {
+        Some(name) => revocation::revoked_at(conn, Subject::Family(name))?,
+        None => None,
+    };
+    let revoked_at = by_user.max(by_family);
+    if revocation::revoked(rotation.old_iat, revoked_at) {
+        return Ok((revoked_at, true));
+    }
+    if let Some(family) = family {
+        blacklist::join_family(conn, &rotation.old.jti, family)?;
+        blacklist::mark_rotated(conn, &rotation.old.jti, rotation.at)?;
+    }
+    if rotation.spend {
+        let id = blacklist::ensure_outstanding(conn, &rotation.old)?;
+        if !blacklist::blacklist(conn, id, rotation.at)? {
+            return Ok((revoked_at, false));
+        }
+    }
+    blacklist::outstand(conn, &rotation.new)?;
+    if let Some(family) = family {
+        blacklist::join_family(conn, &rotation.new.jti, family)?;
+    }
+    Ok((revoked_at, true))
+}
+
+/// PostgreSQL's rotation statement. Its parameters come first, once each, as the
+/// columns of `p`; then, as CTEs (all of which run, referenced or not): the old
+/// token's outstanding row (created when missing: simplejwt's `get_or_create`), its
+/// blacklist row (`ON CONFLICT DO NOTHING`: a concurrent rotation's committed row
+/// makes `spent` empty), the new token's outstanding row, the family rows. It answers
+/// the revocation time and whether `spent` has a row.
+///
+/// A concurrent transaction that created the old token's outstanding row after this
+/// statement's snapshot can only be another rotation or logout of that token (it
+/// blacklists it in the same transaction): then neither `old` nor `old_created` has a
+/// row, `spent` has none, and the rotation is lost, as it should be.
+struct Statement<'a> {
+    rotation: &'a Rotation,
+    family: Option<&'a str>,
+}
+
+const PARAMETERS: &str = "p AS (SELECT ";
+
+const SPEND: &str = ", \
+old AS (SELECT o.id FROM token_blacklist_outstandingtoken o, p WHERE o.jti = p.old_jti), \
+old_created AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
+    SELECT old_token, at, old_exp, user_id, old_jti FROM p WHERE NOT EXISTS (SELECT 1 FROM old) \
+    ON CONFLICT (jti) DO NOTHING RETURNING id), \
+spent AS (INSERT INTO token_blacklist_blacklistedtoken (blacklisted_at, token_id) \
+    SELECT p.at, t.id FROM p, (SELECT id FROM old UNION ALL SELECT id FROM old_created) t \
+    ON CONFLICT (token_id) DO NOTHING RETURNING 1)";
+
+const ISSUE: &str = ", \
+issued AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
+    SELECT new_token, at, new_exp, user_id, new_jti FROM p ON CONFLICT (jti) DO NOTHING)";
+
+const FAMILY: &str = ", \
+old_member AS (INSERT INTO tokenpair_token_family (jti, family, rotated_at) \
+    SELECT old_jti, family, at FROM p \
+    ON CONFLICT (jti) DO UPDATE SET rotated_at = EXCLUDED.rotated_at \
+    WHERE tokenpair_token_family.rotated_at IS NULL), \
+new_member AS (INSERT INTO tokenpair_token_family (jti, family) \
+    SELECT new_jti, family FROM p ON CONFLICT (jti) DO NOTHING)";
+
+const ANSWER: &str = " SELECT greatest(\
+    (SELECT r.revoked_at FROM tokenpair_user_revocation r, p WHERE r.user_id = p.user_id), \
+    (SELECT r.revoked_at FROM tokenpair_family_revocation r, p WHERE r.family = p.family))";
+
+impl QueryFragment<Pg> for Statement<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let r = self.rotation;
+        out.push_sql("WITH ");
+        out.push_sql(PARAMETERS);
+        out.push_bind_param::<Text, _>(&r.old.jti)?;
+        out.push_sql("::text AS old_jti, ");
+        out.push_bind_param::<Text, _>(&r.old.token)?;
+        out.push_sql("::text AS old_token, ");
+        out.push_bind_param::<Timestamp, _>(&r.old.expires_at)?;
+        out.push_sql("::timestamp AS old_exp, ");
+        out.push_bind_param::<Text, _>(&r.new.jti)?;
+        out.push_sql("::text AS new_jti, ");
+        out.push_bind_param::<Text, _>(&r.new.token)?;
+        out.push_sql("::text AS new_token, ");
+        out.push_bind_param::<Timestamp, _>(&r.new.expires_at)?;
+        out.push_sql("::timestamp AS new_exp, ");
+        out.push_bind_param::<Nullable<Integer>, _>(&r.user_id)?;
+        out.push_sql("::integer AS user_id, ");
+        out.push_bind_param::<Timestamp, _>(&r.at)?;
+        out.push_sql("::timestamp AS at, ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.family)?;
+        out.push_sql("::text AS family)");
+        if r.spend {
+            out.push_sql(SPEND);
+        }
+        out.push_sql(ISSUE);
+        if self.family.is_some() {
+            out.push_sql(FAMILY);
+        }
+        out.push_sql(ANSWER);
+        out.push_sql(if r.spend {
+            ", EXISTS (SELECT 1 FROM spent)"
+        } else {
+            ", true"
+        });
+        Ok(())
+    }
+}
+
+// No static query id: diesel's statement cache keys it by its SQL (four variants).
+impl QueryId for Statement<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Statement<'_> {
+    type SqlType = (Nullable<Timestamp>, Bool);
+}
+
+impl RunQueryDsl<diesel::PgConnection> for Statement<'_> {}
