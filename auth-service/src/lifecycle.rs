@@ -13,7 +13,7 @@ use crate::db::blacklist::{self, NewOutstanding};
 use crate::db::revocation;
 use crate::db::revocation_events;
 use crate::db::rotation::{self, Outcome};
-use crate::db::users::{self, User, UserKey};
+use crate::db::users::{self, User};
 use crate::db::write_transaction;
 use crate::error::AuthError;
 use crate::state::AppState;
@@ -76,6 +76,9 @@ pub struct Loaded {
     /// The user the token names, checked (exists, active); `None` when the token
     /// names nobody (simplejwt skips the check then).
     pub user: Option<User>,
+    /// The id of the user the token names, if they exist, looked up whenever the
+    /// blacklist app is on (whether or not the view checks the user).
+    pub user_id: Option<i32>,
 }
 
 /// Build a simplejwt token of `class` from `raw` (PyJWT decode, blacklist,
@@ -139,13 +142,18 @@ pub async fn load(
     if revocation::revoked(issued_at(&payload), standing.revoked_at) {
         return Err(revoked_error(state));
     }
+    let user_id = standing.user.as_ref().map(|u| u.id);
     // master's refresh-time user check; a token that names no user skips it
     let user = match (check_user && names_user, key) {
         (false, _) => None,
         (true, None) => return Err(invalid(state, &TokenError::Invalid)),
         (true, Some(_)) => Some(active_user(state, standing.user)?),
     };
-    Ok(Loaded { payload, user })
+    Ok(Loaded {
+        payload,
+        user,
+        user_id,
+    })
 }
 
 /// A refresh or sliding token to renew: [`load`] with the user checks, then
@@ -161,7 +169,7 @@ pub async fn load_for_renewal(
     if let Some(user) = &loaded.user
         && password_changed(state, &loaded.payload, user)
     {
-        blacklist_token(state, &loaded.payload, now).await?;
+        blacklist_token(state, &loaded.payload, Some(user.id), now).await?;
         return Err(password_changed_error(state));
     }
     Ok(loaded)
@@ -214,23 +222,19 @@ pub async fn record_issued(
         .map_err(Into::into)
 }
 
-/// simplejwt's `token.blacklist()`: the outstanding row (created if missing,
-/// with the user the token names if they exist), then the blacklist row.
+/// simplejwt's `token.blacklist()`: the outstanding row (created if missing, with
+/// `user_id`, the user the token names if they exist), then the blacklist row.
 /// `Ok(false)`: it was already blacklisted.
 pub async fn blacklist_token(
     state: &AppState,
     payload: &Claims,
+    user_id: Option<i32>,
     now: f64,
 ) -> Result<bool, AuthError> {
     if !state.settings.revocation.token_blacklist {
         return Ok(true);
     }
-    let key: Option<UserKey> = state
-        .tokens
-        .user_id_of(payload)
-        .and_then(|c| user_key(state.user_id_field, c.0));
-    let mut row = outstanding_row(state, payload, None, now)?;
-    let field = state.user_id_field;
+    let row = outstanding_row(state, payload, user_id, now)?;
     let at = timestamp(now);
     // resource services accept this token: they must hear of it until its exp (+ LEEWAY,
     // during which they still accept it)
@@ -242,13 +246,13 @@ pub async fn blacklist_token(
     state
         .db
         .run(move |conn| {
+            let Some(exp) = publish else {
+                return Ok(blacklist::spend(conn, &row, at)?);
+            };
             Ok(write_transaction(conn, |conn| {
-                if let Some(key) = &key {
-                    row.user_id = users::by_key(conn, field, key)?.map(|u| u.id);
-                }
                 let id = blacklist::ensure_outstanding(conn, &row)?;
                 let newly = blacklist::blacklist(conn, id, at)?;
-                if newly && let Some(exp) = publish {
+                if newly {
                     revocation_events::publish_token(conn, &row.jti, exp)?;
                 }
                 Ok::<_, diesel::result::Error>(newly)

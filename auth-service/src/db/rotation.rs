@@ -143,28 +143,17 @@ fn step_by_step(
 /// columns of `p`; then, as CTEs (all of which run, referenced or not): the old
 /// token's outstanding row (created when missing: simplejwt's `get_or_create`), its
 /// blacklist row (`ON CONFLICT DO NOTHING`: a concurrent rotation's committed row
-/// makes `spent` empty), the new token's outstanding row, the family rows. It answers
+/// makes `spent` empty: [`blacklist::SPEND_CTES`]), the new token's outstanding row, the family rows. It answers
 /// the revocation time and whether `spent` has a row.
 ///
-/// A concurrent transaction that created the old token's outstanding row after this
-/// statement's snapshot can only be another rotation or logout of that token (it
-/// blacklists it in the same transaction): then neither `old` nor `old_created` has a
-/// row, `spent` has none, and the rotation is lost, as it should be.
+/// An old token's outstanding row committed after this statement's snapshot leaves
+/// `spent` empty: the rotation is lost, as it should be (see [`blacklist::SPEND_CTES`]).
 struct Statement<'a> {
     rotation: &'a Rotation,
     family: Option<&'a str>,
 }
 
 const PARAMETERS: &str = "p AS (SELECT ";
-
-const SPEND: &str = ", \
-old AS (SELECT o.id FROM token_blacklist_outstandingtoken o, p WHERE o.jti = p.old_jti), \
-old_created AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
-    SELECT old_token, at, old_exp, user_id, old_jti FROM p WHERE NOT EXISTS (SELECT 1 FROM old) \
-    ON CONFLICT (jti) DO NOTHING RETURNING id), \
-spent AS (INSERT INTO token_blacklist_blacklistedtoken (blacklisted_at, token_id) \
-    SELECT p.at, t.id FROM p, (SELECT id FROM old UNION ALL SELECT id FROM old_created) t \
-    ON CONFLICT (token_id) DO NOTHING RETURNING 1)";
 
 const ISSUE: &str = ", \
 issued AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
@@ -206,7 +195,7 @@ impl QueryFragment<Pg> for Statement<'_> {
         out.push_bind_param::<Nullable<Text>, _>(&self.family)?;
         out.push_sql("::text AS family)");
         if r.spend {
-            out.push_sql(SPEND);
+            out.push_sql(blacklist::SPEND_CTES);
         }
         out.push_sql(ISSUE);
         if self.family.is_some() {

@@ -21,7 +21,7 @@ pub async fn blacklist(
 ) -> Result<HttpResponse, AuthError> {
     let now = tokens::now();
     let loaded = load(&state, &field.value, TokenClass::Refresh, now, false).await?;
-    if !lifecycle::blacklist_token(&state, &loaded.payload, now).await? {
+    if !lifecycle::blacklist_token(&state, &loaded.payload, loaded.user_id, now).await? {
         // a concurrent call won: one logout succeeds, as a sequential retry would see
         return Err(state
             .challenge(ApiError::token_not_valid(TokenError::Blacklisted.message()))
