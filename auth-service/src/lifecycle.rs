@@ -10,6 +10,7 @@ use shared::settings::TokenClass;
 use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
+use crate::db::issue;
 use crate::db::revocation;
 use crate::db::revocation_events;
 use crate::db::rotation::{self, Outcome};
@@ -196,28 +197,35 @@ fn outstanding_row(
     })
 }
 
-/// `OutstandingToken.objects.create(...)` for a token just issued, and its
-/// place in a family (a new one for a login).
-pub async fn record_issued(
+/// What simplejwt's obtain serializer writes for a token just issued to `user_id`: its
+/// `OutstandingToken` row (with reuse detection, in a new family) and, with
+/// `UPDATE_LAST_LOGIN`, the user's `last_login`; one transaction (`db::issue`).
+pub async fn record_login(
     state: &AppState,
     payload: &Claims,
-    user_id: Option<i32>,
+    user_id: i32,
     now: f64,
 ) -> Result<(), AuthError> {
-    if !state.settings.revocation.token_blacklist {
+    let settings = &state.settings;
+    let last_login = settings.jwt.update_last_login;
+    if !settings.revocation.token_blacklist {
+        if last_login {
+            let at = timestamp(now);
+            state
+                .db
+                .run(move |conn| Ok(users::touch_last_login(conn, user_id, at)?))
+                .await?;
+        }
         return Ok(());
     }
-    let row = outstanding_row(state, payload, user_id, now)?;
-    let family = state.settings.revocation.reuse_detection;
+    let login = issue::Login {
+        row: outstanding_row(state, payload, Some(user_id), now)?,
+        family: settings.revocation.reuse_detection,
+        last_login,
+    };
     state
         .db
-        .run(move |conn| {
-            blacklist::outstand(conn, &row)?;
-            if family {
-                blacklist::join_family(conn, &row.jti, &row.jti)?;
-            }
-            Ok(())
-        })
+        .run(move |conn| Ok(issue::record(conn, &login)?))
         .await
         .map_err(Into::into)
 }

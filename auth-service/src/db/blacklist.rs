@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
 use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
 
 use super::schema::{
@@ -135,6 +136,51 @@ spent AS (INSERT INTO token_blacklist_blacklistedtoken (blacklisted_at, token_id
     SELECT p.at, t.id FROM p, (SELECT id FROM old UNION ALL SELECT id FROM old_created) t \
     ON CONFLICT (token_id) DO NOTHING RETURNING 1)";
 
+/// The CTE that records a token just issued (a login's or a rotation's new one), after
+/// a `p` of `new_jti`, `new_token`, `new_exp`, `user_id` and `at`. A jti already
+/// recorded (a retried statement) is left as it is, like [`outstand`].
+pub(super) const ISSUE_CTE: &str = ", \
+issued AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
+    SELECT new_token, at, new_exp, user_id, new_jti FROM p ON CONFLICT (jti) DO NOTHING)";
+
+/// The CTE that puts the new token in `p`'s `family` ([`join_family`]).
+pub(super) const NEW_MEMBER_CTE: &str = ", \
+new_member AS (INSERT INTO tokenpair_token_family (jti, family) \
+    SELECT new_jti, family FROM p ON CONFLICT (jti) DO NOTHING)";
+
+/// Bind `row` as the columns `{side}_jti`, `{side}_token`, `{side}_exp` of a
+/// statement's `p` (each followed by ", "): the names the CTEs above read.
+pub(super) fn bind_token<'b>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    row: &'b NewOutstanding,
+    side: &str,
+) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&row.jti)?;
+    out.push_sql(&format!("::text AS {side}_jti, "));
+    out.push_bind_param::<Text, _>(&row.token)?;
+    out.push_sql(&format!("::text AS {side}_token, "));
+    out.push_bind_param::<Timestamp, _>(&row.expires_at)?;
+    out.push_sql(&format!("::timestamp AS {side}_exp, "));
+    Ok(())
+}
+
+/// Bind `p`'s `user_id` and `at` (the last of its columns: no ", " after them); `at`
+/// a `NaiveDateTime` or an `Option` of one.
+pub(super) fn bind_user_at<'b, At>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    user_id: &'b Option<i32>,
+    at: &'b At,
+) -> QueryResult<()>
+where
+    At: ToSql<Nullable<Timestamp>, Pg>,
+{
+    out.push_bind_param::<Nullable<Integer>, _>(user_id)?;
+    out.push_sql("::integer AS user_id, ");
+    out.push_bind_param::<Nullable<Timestamp>, _>(at)?;
+    out.push_sql("::timestamp AS at");
+    Ok(())
+}
+
 /// [`spend`] on PostgreSQL: one statement (so one transaction), prepared once per
 /// connection (diesel's statement cache) unless PgBouncer's transaction mode forbids it.
 struct Spend<'a> {
@@ -145,16 +191,9 @@ struct Spend<'a> {
 impl QueryFragment<Pg> for Spend<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH p AS (SELECT ");
-        out.push_bind_param::<Text, _>(&self.row.jti)?;
-        out.push_sql("::text AS old_jti, ");
-        out.push_bind_param::<Text, _>(&self.row.token)?;
-        out.push_sql("::text AS old_token, ");
-        out.push_bind_param::<Timestamp, _>(&self.row.expires_at)?;
-        out.push_sql("::timestamp AS old_exp, ");
-        out.push_bind_param::<Nullable<Integer>, _>(&self.row.user_id)?;
-        out.push_sql("::integer AS user_id, ");
-        out.push_bind_param::<Timestamp, _>(&self.at)?;
-        out.push_sql("::timestamp AS at)");
+        bind_token(&mut out, self.row, "old")?;
+        bind_user_at(&mut out, &self.row.user_id, &self.at)?;
+        out.push_sql(")");
         out.push_sql(SPEND_CTES);
         out.push_sql(" SELECT EXISTS (SELECT 1 FROM spent)");
         Ok(())

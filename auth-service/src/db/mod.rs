@@ -7,6 +7,7 @@ pub mod blacklist;
 pub mod clock;
 mod error;
 pub mod health;
+pub mod issue;
 pub mod migrations;
 mod pgbouncer;
 mod pool;

@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
 
 use super::blacklist::{self, NewOutstanding};
 use super::revocation::{self, Mode, Subject};
@@ -143,8 +143,9 @@ fn step_by_step(
 /// columns of `p`; then, as CTEs (all of which run, referenced or not): the old
 /// token's outstanding row (created when missing: simplejwt's `get_or_create`), its
 /// blacklist row (`ON CONFLICT DO NOTHING`: a concurrent rotation's committed row
-/// makes `spent` empty: [`blacklist::SPEND_CTES`]), the new token's outstanding row, the family rows. It answers
-/// the revocation time and whether `spent` has a row.
+/// makes `spent` empty: [`blacklist::SPEND_CTES`]), the new token's outstanding row
+/// ([`blacklist::ISSUE_CTE`], shared with a login's), the family rows. It answers the
+/// revocation time and whether `spent` has a row.
 ///
 /// An old token's outstanding row committed after this statement's snapshot leaves
 /// `spent` empty: the rotation is lost, as it should be (see [`blacklist::SPEND_CTES`]).
@@ -153,19 +154,11 @@ struct Statement<'a> {
     family: Option<&'a str>,
 }
 
-const PARAMETERS: &str = "p AS (SELECT ";
-
-const ISSUE: &str = ", \
-issued AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
-    SELECT new_token, at, new_exp, user_id, new_jti FROM p ON CONFLICT (jti) DO NOTHING)";
-
-const FAMILY: &str = ", \
+const OLD_MEMBER: &str = ", \
 old_member AS (INSERT INTO tokenpair_token_family (jti, family, rotated_at) \
     SELECT old_jti, family, at FROM p \
     ON CONFLICT (jti) DO UPDATE SET rotated_at = EXCLUDED.rotated_at \
-    WHERE tokenpair_token_family.rotated_at IS NULL), \
-new_member AS (INSERT INTO tokenpair_token_family (jti, family) \
-    SELECT new_jti, family FROM p ON CONFLICT (jti) DO NOTHING)";
+    WHERE tokenpair_token_family.rotated_at IS NULL)";
 
 const ANSWER: &str = " SELECT greatest(\
     (SELECT r.revoked_at FROM tokenpair_user_revocation r, p WHERE r.user_id = p.user_id), \
@@ -174,32 +167,20 @@ const ANSWER: &str = " SELECT greatest(\
 impl QueryFragment<Pg> for Statement<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let r = self.rotation;
-        out.push_sql("WITH ");
-        out.push_sql(PARAMETERS);
-        out.push_bind_param::<Text, _>(&r.old.jti)?;
-        out.push_sql("::text AS old_jti, ");
-        out.push_bind_param::<Text, _>(&r.old.token)?;
-        out.push_sql("::text AS old_token, ");
-        out.push_bind_param::<Timestamp, _>(&r.old.expires_at)?;
-        out.push_sql("::timestamp AS old_exp, ");
-        out.push_bind_param::<Text, _>(&r.new.jti)?;
-        out.push_sql("::text AS new_jti, ");
-        out.push_bind_param::<Text, _>(&r.new.token)?;
-        out.push_sql("::text AS new_token, ");
-        out.push_bind_param::<Timestamp, _>(&r.new.expires_at)?;
-        out.push_sql("::timestamp AS new_exp, ");
-        out.push_bind_param::<Nullable<Integer>, _>(&r.user_id)?;
-        out.push_sql("::integer AS user_id, ");
-        out.push_bind_param::<Timestamp, _>(&r.at)?;
-        out.push_sql("::timestamp AS at, ");
+        out.push_sql("WITH p AS (SELECT ");
+        blacklist::bind_token(&mut out, &r.old, "old")?;
+        blacklist::bind_token(&mut out, &r.new, "new")?;
         out.push_bind_param::<Nullable<Text>, _>(&self.family)?;
-        out.push_sql("::text AS family)");
+        out.push_sql("::text AS family, ");
+        blacklist::bind_user_at(&mut out, &r.user_id, &r.at)?;
+        out.push_sql(")");
         if r.spend {
             out.push_sql(blacklist::SPEND_CTES);
         }
-        out.push_sql(ISSUE);
+        out.push_sql(blacklist::ISSUE_CTE);
         if self.family.is_some() {
-            out.push_sql(FAMILY);
+            out.push_sql(OLD_MEMBER);
+            out.push_sql(blacklist::NEW_MEMBER_CTE);
         }
         out.push_sql(ANSWER);
         out.push_sql(if r.spend {
