@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod commands;
+mod cookies;
 mod db;
 pub mod demo;
 mod error;

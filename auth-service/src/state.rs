@@ -6,6 +6,7 @@ use shared::metrics::Metrics;
 use std::sync::Arc;
 
 use crate::settings::AuthSettings;
+use shared::auth::cookie::access_cookie;
 use shared::tokens::TokenBackend;
 use shared::{ApiError, Authenticator};
 
@@ -49,6 +50,9 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// The revocation feed's watch, when the feed is served (`REVOCATION_SECRET`).
     pub feed: Option<Arc<FeedWatch>>,
+    /// For the routes that take an access token (`RequestUser`): the header, or with
+    /// `TOKENPAIR__COOKIE_ACCESS` the access cookie.
+    authenticator: Authenticator,
 }
 
 impl AppState {
@@ -71,6 +75,8 @@ impl AppState {
                 "TOKENPAIR.REUSE_DETECTION: needs SIMPLE_JWT.ROTATE_REFRESH_TOKENS, SIMPLE_JWT.BLACKLIST_AFTER_ROTATION and TOKENPAIR.TOKEN_BLACKLIST on".into(),
             ));
         }
+        settings.cookies.check()?;
+        crate::cookies::check_sizes(settings, &tokens, user_id_field)?;
         let target = DatabaseTarget::from_settings(&settings.database).map_err(StartupError)?;
         Ok((tokens, hasher_config(settings), user_id_field, target))
     }
@@ -87,12 +93,16 @@ impl AppState {
         )
         .and_then(|c| metrics.registry().register(Box::new(c.clone())).map(|()| c))
         .map_err(|e| StartupError(e.to_string()))?;
+        let tokens = Arc::new(tokens);
+        let authenticator =
+            Authenticator::new(tokens.clone()).with_access_cookie(access_cookie(&settings.cookies));
         Ok(Self {
             metrics: actix_web::web::Data::new(metrics),
             logins,
             hashing: HashPool::new(settings.hashing.hash_threads, settings.hashing.hash_queue),
             jwks: jwks_document(&tokens),
-            tokens: Arc::new(tokens),
+            tokens,
+            authenticator,
             db,
             hasher,
             user_id_field,
@@ -111,7 +121,7 @@ impl AppState {
 
     /// The extractor configuration for routes that take an access token.
     pub fn authenticator(&self) -> Authenticator {
-        Authenticator::new(self.tokens.clone())
+        self.authenticator.clone()
     }
 
     /// A 401 carrying this service's `WWW-Authenticate` challenge.

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod csrf;
 pub mod docs;
 pub mod errors;
 pub mod jwks;

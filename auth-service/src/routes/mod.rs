@@ -2,6 +2,7 @@
 
 mod admin;
 mod blacklist;
+mod browsable;
 mod jwks;
 mod logout_all;
 mod obtain;

@@ -10,6 +10,7 @@ use shared::settings::TokenClass;
 use shared::tokens::{self, Claims};
 use shared::views::negotiate;
 
+use crate::cookies;
 use crate::db::users::User;
 use crate::error::AuthError;
 use crate::lifecycle;
@@ -25,12 +26,13 @@ pub async fn obtain_pair(
     let (user, refresh, now) = log_in(&req, body, &state, TokenClass::Refresh).await?;
     let backend = &state.tokens;
     let access = backend.access_from(&refresh, now);
-    let body = json!({
-        "refresh": backend.encode(&refresh)?,
-        "access": backend.encode(&access)?,
-    });
+    let (refresh, access) = (backend.encode(&refresh)?, backend.encode(&access)?);
+    let cookies = cookies::issued(&state.settings, Some(&refresh), &access);
+    let body = json!({ "refresh": refresh, "access": access });
     tracing::info!(user_id = user.id, "token pair issued");
-    Ok(json_response(StatusCode::OK, &body))
+    let mut response = json_response(StatusCode::OK, &body);
+    cookies::add(&mut response, cookies);
+    Ok(response)
 }
 
 pub async fn obtain_sliding(

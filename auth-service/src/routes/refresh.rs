@@ -9,6 +9,7 @@ use shared::settings::TokenClass;
 use shared::tokens;
 
 use super::view::{Refresh, TokenField};
+use crate::cookies;
 use crate::error::AuthError;
 use crate::lifecycle;
 use crate::state::AppState;
@@ -23,11 +24,9 @@ pub async fn refresh(
     let mut refresh = loaded.payload;
 
     let backend = &state.tokens;
-    let mut body = Map::new();
-    let access = backend.access_from(&refresh, now);
-    body.insert("access".into(), Value::from(backend.encode(&access)?));
+    let access = backend.encode(&backend.access_from(&refresh, now))?;
     let jwt = backend.settings();
-    if jwt.rotate_refresh_tokens {
+    let rotated = if jwt.rotate_refresh_tokens {
         let old = refresh.clone();
         backend.set_jti(&mut refresh);
         let exp = (now + jwt.refresh_token_lifetime.as_secs_f64()).floor() as i64;
@@ -35,7 +34,18 @@ pub async fn refresh(
         refresh.insert("iat".into(), Value::from(now.floor() as i64));
         let user_id = loaded.user.as_ref().map(|u| u.id);
         lifecycle::rotate(&state, &old, &refresh, user_id, now).await?;
-        body.insert("refresh".into(), Value::from(backend.encode(&refresh)?));
+        Some(backend.encode(&refresh)?)
+    } else {
+        None
+    };
+    // Without rotation the refresh cookie already holds the one refresh token there is.
+    let cookies = cookies::issued(&state.settings, rotated.as_deref(), &access);
+    let mut body = Map::new();
+    body.insert("access".into(), Value::from(access));
+    if let Some(rotated) = rotated {
+        body.insert("refresh".into(), Value::from(rotated));
     }
-    Ok(json_response(StatusCode::OK, &Value::Object(body)))
+    let mut response = json_response(StatusCode::OK, &Value::Object(body));
+    cookies::add(&mut response, cookies);
+    Ok(response)
 }

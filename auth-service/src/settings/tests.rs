@@ -4,8 +4,8 @@
 use super::*;
 use django_hashers::HasherKind;
 use shared::settings::{
-    FeedSettings, JwksSettings, JwtSettings, KeySettings, LogFormat, LogSettings, Secret, Section,
-    ServerSettings, Setting,
+    CookieSettings, FeedSettings, JwksSettings, JwtSettings, KeySettings, LogFormat, LogSettings,
+    Secret, Section, ServerSettings, Setting,
 };
 use std::time::Duration;
 
@@ -296,6 +296,7 @@ fn catalogue() -> Vec<(String, &'static str, &'static str)> {
         .chain(entries::<JwksSettings>())
         .chain(entries::<LogSettings>())
         .chain(entries::<FeedSettings>())
+        .chain(entries::<CookieSettings>())
         .chain(entries::<DatabaseSettings>())
         .chain(entries::<HashingSettings>())
         .chain(entries::<RequestSettings>())

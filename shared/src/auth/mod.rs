@@ -8,6 +8,7 @@
 //! App::new().app_data(authenticator.clone())
 //! ```
 
+pub mod cookie;
 pub mod header;
 
 use actix_web::dev::Payload as RequestBody;
@@ -38,6 +39,9 @@ pub struct Authenticator {
     jwks: Option<Arc<JwksKeys>>,
     /// The revocations of `TOKENPAIR__REVOCATION_URL`'s feed, when one is followed.
     revocations: Option<Arc<Revocations>>,
+    /// With `TOKENPAIR__COOKIE_ACCESS`, the origins trusted besides a request's own: the
+    /// access cookie is then read when a request has no header (`cookie.rs`).
+    access_cookie: Option<Arc<[crate::csrf::TrustedOrigin]>>,
 }
 
 impl Authenticator {
@@ -48,6 +52,7 @@ impl Authenticator {
             backend,
             jwks: None,
             revocations: None,
+            access_cookie: None,
         }
     }
 
@@ -81,7 +86,9 @@ impl Authenticator {
             jwks,
             ..Self::new(Arc::new(backend))
         };
-        Ok(authenticator.with_revocations(revocations))
+        Ok(authenticator
+            .with_revocations(revocations)
+            .with_access_cookie(cookie::access_cookie(&settings.cookies)))
     }
 
     /// Why it cannot answer token requests yet (a service's `/readyz` says it), or `None`:
@@ -115,7 +122,7 @@ impl Authenticator {
     pub fn authenticate(&self, req: &HttpRequest) -> Result<Option<ValidatedToken>, ApiError> {
         let jwt = self.backend.settings();
         let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
-            return Ok(None);
+            return self.authenticate_cookie(req);
         };
         match header::raw_token(&header, &jwt.auth_header_types) {
             Ok(Some(raw)) => {
@@ -199,7 +206,7 @@ impl Authenticator {
     pub fn raw_token(&self, req: &HttpRequest) -> Result<Option<Vec<u8>>, ApiError> {
         let jwt = self.backend.settings();
         let Some(header) = header::header_bytes(req, &jwt.auth_header_name) else {
-            return Ok(None);
+            return Ok(self.cookie_token(req)?.map(|raw| raw.as_bytes().to_vec()));
         };
         match header::raw_token(&header, &jwt.auth_header_types) {
             Ok(raw) => Ok(raw.map(<[u8]>::to_vec)),

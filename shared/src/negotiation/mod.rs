@@ -28,11 +28,43 @@ pub fn negotiate(accept: Option<&str>, format: Option<&str>) -> Result<(), ApiEr
     select(accept, format).map(drop)
 }
 
+/// The renderer DRF's negotiation picks among a view's default two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renderer {
+    /// `JSONRenderer` (`application/json`, `?format=json`).
+    Json,
+    /// `BrowsableAPIRenderer` (`text/html`, `?format=api`): an HTML page.
+    Browsable,
+}
+
+/// Which renderer negotiation picks for `accept` and `format`, or its 406/404.
+pub fn renderer(accept: Option<&str>, format: Option<&str>) -> Result<Renderer, ApiError> {
+    Ok(match select(accept, format)? {
+        Selected::Browsable => Renderer::Browsable,
+        Selected::Json(_) => Renderer::Json,
+    })
+}
+
+/// [`renderer`] for a request. The API clients' usual `Accept` (none, `*/*`,
+/// `application/json`) without a `format` parameter is answered from the raw
+/// header, before anything is decoded or allocated.
+pub fn renderer_for(req: &HttpRequest) -> Result<Renderer, ApiError> {
+    let accept = req.headers().get(header::ACCEPT);
+    let plain = accept.is_none_or(|v| matches!(v.as_bytes(), b"*/*" | b"application/json"));
+    if plain && !req.query_string().contains("format") {
+        return Ok(Renderer::Json);
+    }
+    let accept = accept.map(|v| latin1(v.as_bytes()));
+    renderer(accept.as_deref(), format_param(req).as_deref())
+}
+
 /// The `indent` DRF's `JSONRenderer` would pretty-print with (`Accept:
 /// application/json; indent=4`), clamped to 0..=8 with 0 meaning compact, as
 /// DRF's `get_indent`; `None` when negotiation fails or picks no indent.
 pub fn json_indent(accept: Option<&str>, format: Option<&str>) -> Option<usize> {
-    let accepted = select(accept, format).ok()??;
+    let Selected::Json(Some(accepted)) = select(accept, format).ok()? else {
+        return None;
+    };
     let indent: i64 = accepted.param("indent")?.trim().parse().ok()?;
     usize::try_from(indent.clamp(0, 8)).ok().filter(|&n| n > 0)
 }
@@ -69,13 +101,11 @@ pub fn latin1(bytes: &[u8]) -> String {
 
 /// `select_renderer`: Accept entries grouped from the most specific to the
 /// least (`order_by_precedence`; q-values play no part), and within a group
-/// the first renderer, in renderer order, that an entry matches. `Ok(Some)`
-/// carries the matching entry when the JSON renderer was chosen: DRF passes
-/// its parameters on (`*/*; indent=4` indents too).
-fn select(accept: Option<&str>, format: Option<&str>) -> Result<Option<MediaType>, ApiError> {
+/// the first renderer, in renderer order, that an entry matches.
+fn select(accept: Option<&str>, format: Option<&str>) -> Result<Selected, ApiError> {
     // The common case of every API client: nothing to negotiate.
     if matches!(accept, None | Some("*/*" | "application/json")) && format.is_none() {
-        return Ok(None);
+        return Ok(Selected::Json(None));
     }
     let renderers: Vec<(&str, MediaType)> = RENDERERS
         .iter()
@@ -98,11 +128,21 @@ fn select(accept: Option<&str>, format: Option<&str>) -> Result<Option<MediaType
             .collect();
         for (name, renderer) in &renderers {
             if let Some(media_type) = group.iter().find(|m| renderer.matches(m)) {
-                return Ok((*name == "json").then(|| (*media_type).clone()));
+                return Ok(match *name {
+                    "json" => Selected::Json(Some((*media_type).clone())),
+                    _ => Selected::Browsable,
+                });
             }
         }
     }
     Err(ApiError::not_acceptable())
+}
+
+/// What [`select`] chose. The JSON renderer carries the matching `Accept` entry
+/// (None on the short cut): DRF passes its parameters on (`*/*; indent=4` indents too).
+enum Selected {
+    Json(Option<MediaType>),
+    Browsable,
 }
 
 /// DRF's `_MediaType`: Django's parse of the header, then a split of the

@@ -229,3 +229,28 @@ fn media_type_matching() {
         assert!(!json.matches(&MediaType::parse(other)), "{other}");
     }
 }
+
+#[test]
+fn renderer_choice_like_drf() {
+    let browser =
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+    let cases: [(Option<&str>, Option<&str>, Renderer); 10] = [
+        (None, None, Renderer::Json),
+        (Some("*/*"), None, Renderer::Json),
+        (Some("application/json"), None, Renderer::Json),
+        (Some("text/html"), None, Renderer::Browsable),
+        (Some(browser), None, Renderer::Browsable),
+        (Some("text/*"), None, Renderer::Browsable),
+        // Within a precedence group the JSON renderer comes first.
+        (Some("text/html, application/json"), None, Renderer::Json),
+        (Some("*/*; indent=4"), None, Renderer::Json),
+        (None, Some("api"), Renderer::Browsable),
+        (Some("text/html, */*"), Some("json"), Renderer::Json),
+    ];
+    for (accept, format, want) in cases {
+        let got = renderer(accept, format);
+        assert_eq!(got.ok(), Some(want), "accept={accept:?} format={format:?}");
+    }
+    assert!(renderer(Some("application/xml"), None).is_err());
+    assert!(renderer(Some("text/html"), Some("json")).is_err());
+}

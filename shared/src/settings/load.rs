@@ -6,8 +6,8 @@ use super::catalogue::{
 };
 use super::files::{EnvValue, FILE_SUFFIX, read_secret_files};
 use super::{
-    FeedSettings, JwksSettings, KeySettings, LogSettings, ServerSettings, Settings, SettingsError,
-    simplejwt,
+    CookieSettings, FeedSettings, JwksSettings, KeySettings, LogSettings, ServerSettings, Settings,
+    SettingsError, simplejwt,
 };
 use super::{JwtSettings, values};
 use config::{Config, ConfigError, File, FileFormat, Map, Source, Value, ValueKind};
@@ -167,6 +167,7 @@ impl Settings {
             jwks,
             log,
             feed,
+            cookies,
             service,
         } = sections;
         let settings = Settings {
@@ -176,6 +177,7 @@ impl Settings {
             jwks,
             log,
             feed,
+            cookies,
             warnings,
             explicit,
         };
@@ -191,6 +193,7 @@ struct Sections<X> {
     jwks: JwksSettings,
     log: LogSettings,
     feed: FeedSettings,
+    cookies: CookieSettings,
     service: X,
 }
 
@@ -206,6 +209,7 @@ impl<X: Extension> Sections<X> {
             .or_else(|| catalogue::apply(&mut self.jwks, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.log, table, name, raw))
             .or_else(|| catalogue::apply(&mut self.feed, table, name, raw))
+            .or_else(|| catalogue::apply(&mut self.cookies, table, name, raw))
             .or_else(|| self.service.apply(table, name, raw))
     }
 
@@ -217,6 +221,7 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::names::<JwksSettings>(table))
             .chain(catalogue::names::<LogSettings>(table))
             .chain(catalogue::names::<FeedSettings>(table))
+            .chain(catalogue::names::<CookieSettings>(table))
             .chain(X::names())
             .collect()
     }
@@ -229,6 +234,7 @@ impl<X: Extension> Sections<X> {
             .chain(catalogue::file_variables::<JwksSettings>())
             .chain(catalogue::file_variables::<LogSettings>())
             .chain(catalogue::file_variables::<FeedSettings>())
+            .chain(catalogue::file_variables::<CookieSettings>())
             .chain(X::file_variables())
             .collect()
     }

@@ -23,6 +23,7 @@
 //! service's setting elsewhere unless it looks like a typo of one of ours.
 
 pub mod catalogue;
+mod cookies;
 mod feed;
 mod files;
 mod jwks;
@@ -34,6 +35,7 @@ mod simplejwt;
 pub mod values;
 
 pub use catalogue::{Applied, Extension, RawValue, Section, Setting};
+pub use cookies::CookieSettings;
 pub use feed::FeedSettings;
 pub use jwks::JwksSettings;
 pub use keys::{
@@ -63,6 +65,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The revocation feed (`REVOCATION_URL`, `REVOCATION_SECRET`).
     pub feed: FeedSettings,
+    /// Cookie mode and its CSRF origins (`COOKIE_MODE`, `CSRF_TRUSTED_ORIGINS`, ...).
+    pub cookies: CookieSettings,
     /// To be logged at start-up.
     pub warnings: Vec<String>,
     /// Keys set by the file or the environment, e.g. `SIMPLE_JWT.CHECK_USER_IS_ACTIVE`.

@@ -16,7 +16,7 @@ pub fn tests() -> Vec<E2e> {
 
 /// `auth-service ARGS` in a process of its own, with only `env` (and PATH) in its
 /// environment, as a deployment script runs it: (success, stdout, stderr).
-async fn auth_service(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+pub async fn auth_service(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_auth-service-cli"));
     command.args(args).env_clear().envs(env.iter().copied());
     if let Some(path) = std::env::var_os("PATH") {

@@ -4,8 +4,10 @@
 mod admin;
 mod admin_bind;
 mod attacks;
+mod browsable;
 mod catalogue;
 mod cli;
+mod cookies;
 mod differential;
 mod hostile_input;
 mod jwk_url;
@@ -52,5 +54,7 @@ fn main() -> std::process::ExitCode {
     tests.extend(jwk_url::tests());
     tests.extend(pgbouncer::tests());
     tests.extend(admin::tests());
+    tests.extend(cookies::tests());
+    tests.extend(browsable::tests());
     tests::harness::main(tests)
 }

@@ -4,6 +4,7 @@
 
 use super::*;
 
+mod browsable;
 mod obtain;
 mod protected;
 mod token_views;

@@ -245,22 +245,6 @@ pub(crate) async fn view_plumbing_on_every_token_view(ctx: Arc<Ctx>) {
         "{}",
         ours.text
     );
-    // DELIBERATE: `Accept: text/html` selects DRF's browsable API in Django (an HTML page);
-    // we have no browsable API and always answer JSON.
-    let request = Req::form(OBTAIN, &[]).header("Accept", "text/html");
-    let (django, ours) = p.both(&request).await;
-    assert_eq!(django.status, 400);
-    assert!(
-        django
-            .header("content-type")
-            .unwrap_or_default()
-            .starts_with("text/html"),
-        "{:?}",
-        django.headers
-    );
-    ours.assert(
-        400,
-        r#"{"username":["This field is required."],"password":["This field is required."]}"#,
-    );
-    assert_eq!(ours.header("content-type"), Some("application/json"));
+    // `Accept: text/html`, `?format=api`: DRF's browsable API, an HTML page on both sides
+    super::browsable::pages_show_what_drfs_show(&p).await;
 }
