@@ -110,6 +110,30 @@ pub fn lock(conn: &mut DbConnection, subject: Subject<'_>, mode: Mode) -> QueryR
     .map(drop)
 }
 
+/// The family of the token `jti` (its own jti when it is in none: a login's first token
+/// recorded before reuse detection was on), under the family's shared [`lock`]. On
+/// PostgreSQL the lookup and the lock are one statement, one round trip; a token's
+/// family never changes once recorded, so reading it before the lock is granted is safe.
+pub fn lock_family_of(conn: &mut DbConnection, jti: &str) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Family {
+        #[diesel(sql_type = Text)]
+        family: String,
+    }
+    let DbConnection::Postgres(c) = conn else {
+        return Ok(blacklist::family_of(conn, jti)?.map_or_else(|| jti.to_owned(), |(f, _)| f));
+    };
+    diesel::sql_query(
+        "SELECT f.family, pg_advisory_xact_lock_shared($1, hashtext(f.family)) \
+           FROM (SELECT coalesce((SELECT family FROM tokenpair_token_family WHERE jti = $2), $2) \
+                 AS family) f",
+    )
+    .bind::<Integer, _>(FAMILY_LOCKS)
+    .bind::<Text, _>(jti)
+    .get_result::<Family>(c)
+    .map(|row| row.family)
+}
+
 /// [`lock`] of a user as SQL without parameters, to send with `BEGIN` in one round trip
 /// (`db::write_transaction_then`).
 pub fn user_lock_statement(id: i32, mode: Mode) -> String {

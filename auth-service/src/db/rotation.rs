@@ -7,7 +7,7 @@
 //! On PostgreSQL that is three round trips and one commit: `BEGIN` with the user's lock,
 //! one statement (CTEs) for all the rest, `COMMIT` (a ROLLBACK instead when the old
 //! token turns out revoked or already spent: what the statement wrote is undone). With
-//! reuse detection the family is looked up and locked in between. The statement is
+//! reuse detection the family is looked up and locked in between (one more round trip). The statement is
 //! prepared once per connection (diesel's cache) unless PgBouncer's transaction mode
 //! forbids it. SQLite, whose write transaction holds the database's one write lock,
 //! runs the same steps as separate statements.
@@ -68,11 +68,7 @@ pub fn rotate(conn: &mut DbConnection, rotation: &Rotation) -> QueryResult<Outco
     let done = write_transaction_then(conn, &user_lock, |conn| {
         // (SQLite: no lock is needed, the write transaction is alone)
         let family = if rotation.families {
-            let family = blacklist::family_of(conn, &rotation.old.jti)?
-                .map(|(family, _)| family)
-                .unwrap_or_else(|| rotation.old.jti.clone());
-            revocation::lock(conn, Subject::Family(&family), Mode::Shared)?;
-            Some(family)
+            Some(revocation::lock_family_of(conn, &rotation.old.jti)?)
         } else {
             None
         };
