@@ -10,9 +10,11 @@ use shared::settings::TokenClass;
 use shared::tokens::{Claims, TokenError};
 
 use crate::db::blacklist::{self, NewOutstanding};
-use crate::db::revocation::{self, Mode, Subject};
+use crate::db::issue;
+use crate::db::revocation;
 use crate::db::revocation_events;
-use crate::db::users::{self, User, UserKey};
+use crate::db::rotation::{self, Outcome};
+use crate::db::users::{self, User};
 use crate::db::write_transaction;
 use crate::error::AuthError;
 use crate::state::AppState;
@@ -75,6 +77,9 @@ pub struct Loaded {
     /// The user the token names, checked (exists, active); `None` when the token
     /// names nobody (simplejwt skips the check then).
     pub user: Option<User>,
+    /// The id of the user the token names, if they exist, looked up whenever the
+    /// blacklist app is on (whether or not the view checks the user).
+    pub user_id: Option<i32>,
 }
 
 /// Build a simplejwt token of `class` from `raw` (PyJWT decode, blacklist,
@@ -138,13 +143,18 @@ pub async fn load(
     if revocation::revoked(issued_at(&payload), standing.revoked_at) {
         return Err(revoked_error(state));
     }
+    let user_id = standing.user.as_ref().map(|u| u.id);
     // master's refresh-time user check; a token that names no user skips it
     let user = match (check_user && names_user, key) {
         (false, _) => None,
         (true, None) => return Err(invalid(state, &TokenError::Invalid)),
         (true, Some(_)) => Some(active_user(state, standing.user)?),
     };
-    Ok(Loaded { payload, user })
+    Ok(Loaded {
+        payload,
+        user,
+        user_id,
+    })
 }
 
 /// A refresh or sliding token to renew: [`load`] with the user checks, then
@@ -160,7 +170,7 @@ pub async fn load_for_renewal(
     if let Some(user) = &loaded.user
         && password_changed(state, &loaded.payload, user)
     {
-        blacklist_token(state, &loaded.payload, now).await?;
+        blacklist_token(state, &loaded.payload, Some(user.id), now).await?;
         return Err(password_changed_error(state));
     }
     Ok(loaded)
@@ -187,49 +197,52 @@ fn outstanding_row(
     })
 }
 
-/// `OutstandingToken.objects.create(...)` for a token just issued, and its
-/// place in a family (a new one for a login).
-pub async fn record_issued(
+/// What simplejwt's obtain serializer writes for a token just issued to `user_id`: its
+/// `OutstandingToken` row (with reuse detection, in a new family) and, with
+/// `UPDATE_LAST_LOGIN`, the user's `last_login`; one transaction (`db::issue`).
+pub async fn record_login(
     state: &AppState,
     payload: &Claims,
-    user_id: Option<i32>,
+    user_id: i32,
     now: f64,
 ) -> Result<(), AuthError> {
-    if !state.settings.revocation.token_blacklist {
+    let settings = &state.settings;
+    let last_login = settings.jwt.update_last_login;
+    if !settings.revocation.token_blacklist {
+        if last_login {
+            let at = timestamp(now);
+            state
+                .db
+                .run(move |conn| Ok(users::touch_last_login(conn, user_id, at)?))
+                .await?;
+        }
         return Ok(());
     }
-    let row = outstanding_row(state, payload, user_id, now)?;
-    let family = state.settings.revocation.reuse_detection;
+    let login = issue::Login {
+        row: outstanding_row(state, payload, Some(user_id), now)?,
+        family: settings.revocation.reuse_detection,
+        last_login,
+    };
     state
         .db
-        .run(move |conn| {
-            blacklist::outstand(conn, &row)?;
-            if family {
-                blacklist::join_family(conn, &row.jti, &row.jti)?;
-            }
-            Ok(())
-        })
+        .run(move |conn| Ok(issue::record(conn, &login)?))
         .await
         .map_err(Into::into)
 }
 
-/// simplejwt's `token.blacklist()`: the outstanding row (created if missing,
-/// with the user the token names if they exist), then the blacklist row.
+/// simplejwt's `token.blacklist()`: the outstanding row (created if missing, with
+/// `user_id`, the user the token names if they exist), then the blacklist row.
 /// `Ok(false)`: it was already blacklisted.
 pub async fn blacklist_token(
     state: &AppState,
     payload: &Claims,
+    user_id: Option<i32>,
     now: f64,
 ) -> Result<bool, AuthError> {
     if !state.settings.revocation.token_blacklist {
         return Ok(true);
     }
-    let key: Option<UserKey> = state
-        .tokens
-        .user_id_of(payload)
-        .and_then(|c| user_key(state.user_id_field, c.0));
-    let mut row = outstanding_row(state, payload, None, now)?;
-    let field = state.user_id_field;
+    let row = outstanding_row(state, payload, user_id, now)?;
     let at = timestamp(now);
     // resource services accept this token: they must hear of it until its exp (+ LEEWAY,
     // during which they still accept it)
@@ -241,13 +254,13 @@ pub async fn blacklist_token(
     state
         .db
         .run(move |conn| {
+            let Some(exp) = publish else {
+                return Ok(blacklist::spend(conn, &row, at)?);
+            };
             Ok(write_transaction(conn, |conn| {
-                if let Some(key) = &key {
-                    row.user_id = users::by_key(conn, field, key)?.map(|u| u.id);
-                }
                 let id = blacklist::ensure_outstanding(conn, &row)?;
                 let newly = blacklist::blacklist(conn, id, at)?;
-                if newly && let Some(exp) = publish {
+                if newly {
                     revocation_events::publish_token(conn, &row.jti, exp)?;
                 }
                 Ok::<_, diesel::result::Error>(newly)
@@ -272,20 +285,11 @@ fn accepted_by_resources(state: &AppState, payload: &Claims) -> bool {
         .any(|class| class.type_name() == token_type)
 }
 
-/// How a rotation ended.
-enum Rotation {
-    Done,
-    /// A concurrent refresh of the same token won.
-    Lost,
-    /// A revocation covers the old token (it committed while this request ran).
-    Revoked,
-}
-
-/// `ROTATE_REFRESH_TOKENS`, in one transaction: under shared locks on the user and
-/// the family (see `db::revocation`), check the old token against their revocation
-/// times, spend it (with `BLACKLIST_AFTER_ROTATION`, by a unique insert: of
-/// concurrent refreshes of one token exactly one gets here first, the others get
-/// "Token is blacklisted"), then record the new one in the old one's family.
+/// `ROTATE_REFRESH_TOKENS`, in one transaction (`db::rotation`): under shared locks
+/// on the user and the family (see `db::revocation`), check the old token against
+/// their revocation times, spend it (with `BLACKLIST_AFTER_ROTATION`, by a unique
+/// insert: of concurrent refreshes of one token exactly one gets here first, the
+/// others get "Token is blacklisted"), then record the new one in the old one's family.
 pub async fn rotate(
     state: &AppState,
     old: &Claims,
@@ -297,55 +301,23 @@ pub async fn rotate(
     if !settings.revocation.token_blacklist {
         return Ok(());
     }
-    let spend = settings.jwt.blacklist_after_rotation;
-    let families = settings.revocation.reuse_detection;
-    let old_row = outstanding_row(state, old, user_id, now)?;
-    let new_row = outstanding_row(state, new, user_id, now)?;
-    let old_iat = issued_at(old);
-    let at = timestamp(now);
+    let rotation = rotation::Rotation {
+        old: outstanding_row(state, old, user_id, now)?,
+        new: outstanding_row(state, new, user_id, now)?,
+        old_iat: issued_at(old),
+        user_id,
+        at: timestamp(now),
+        spend: settings.jwt.blacklist_after_rotation,
+        families: settings.revocation.reuse_detection,
+    };
     let outcome = state
         .db
-        .run(move |conn| {
-            Ok(write_transaction(conn, |conn| {
-                if let Some(id) = user_id {
-                    revocation::lock(conn, Subject::User(id), Mode::Shared)?;
-                }
-                let family = if families {
-                    let family = blacklist::family_of(conn, &old_row.jti)?
-                        .map(|(family, _)| family)
-                        .unwrap_or_else(|| old_row.jti.clone());
-                    revocation::lock(conn, Subject::Family(&family), Mode::Shared)?;
-                    Some(family)
-                } else {
-                    None
-                };
-                // under the locks: a revocation either committed before (seen
-                // here) or waits for this transaction (and then sees its rows)
-                if revocation::revoked_now(conn, old_iat, user_id, family.as_deref())? {
-                    return Ok::<_, diesel::result::Error>(Rotation::Revoked);
-                }
-                if let Some(family) = &family {
-                    blacklist::join_family(conn, &old_row.jti, family)?;
-                    blacklist::mark_rotated(conn, &old_row.jti, at)?;
-                }
-                if spend {
-                    let id = blacklist::ensure_outstanding(conn, &old_row)?;
-                    if !blacklist::blacklist(conn, id, at)? {
-                        return Ok(Rotation::Lost);
-                    }
-                }
-                blacklist::outstand(conn, &new_row)?;
-                if let Some(family) = family {
-                    blacklist::join_family(conn, &new_row.jti, &family)?;
-                }
-                Ok(Rotation::Done)
-            })?)
-        })
+        .run(move |conn| Ok(rotation::rotate(conn, &rotation)?))
         .await?;
     match outcome {
-        Rotation::Done => Ok(()),
-        Rotation::Lost => Err(invalid(state, &TokenError::Blacklisted)),
-        Rotation::Revoked => Err(revoked_error(state)),
+        Outcome::Done => Ok(()),
+        Outcome::Lost => Err(invalid(state, &TokenError::Blacklisted)),
+        Outcome::Revoked => Err(revoked_error(state)),
     }
 }
 

@@ -9,7 +9,11 @@
 //! able to replay the sessions in it.
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
 
 use super::schema::{
     token_blacklist_blacklistedtoken as blacklisted,
@@ -97,6 +101,116 @@ pub fn ensure_outstanding(conn: &mut DbConnection, row: &NewOutstanding) -> Quer
     outstand(conn, row)?;
     query.first(conn)
 }
+
+/// simplejwt's `token.blacklist()`: the outstanding row for `row.jti` (created from
+/// `row` when missing), then its blacklist row. `Ok(false)`: it already was
+/// blacklisted (a concurrent call won). PostgreSQL: one statement ([`Spend`]);
+/// SQLite: a write transaction.
+pub fn spend(
+    conn: &mut DbConnection,
+    row: &NewOutstanding,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    match conn {
+        DbConnection::Postgres(c) => Spend { row, at }.get_result(c),
+        DbConnection::Sqlite(_) => write_transaction(conn, |conn| {
+            let id = ensure_outstanding(conn, row)?;
+            blacklist(conn, id, at)
+        }),
+    }
+}
+
+/// The CTEs that spend a token, after a `p` of `old_jti`, `old_token`, `old_exp`,
+/// `user_id` and `at`: its outstanding row (`old`, or `old_created` when missing:
+/// simplejwt's `get_or_create`), then its blacklist row (`spent`, empty when it was
+/// blacklisted already). An outstanding row another transaction committed after this
+/// statement's snapshot is in neither `old` nor `old_created` (its insert conflicts):
+/// only a concurrent blacklist or rotation of the same token creates one, and it
+/// blacklists the token in the same transaction, so "already blacklisted" is right.
+pub(super) const SPEND_CTES: &str = ", \
+old AS (SELECT o.id FROM token_blacklist_outstandingtoken o, p WHERE o.jti = p.old_jti), \
+old_created AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
+    SELECT old_token, at, old_exp, user_id, old_jti FROM p WHERE NOT EXISTS (SELECT 1 FROM old) \
+    ON CONFLICT (jti) DO NOTHING RETURNING id), \
+spent AS (INSERT INTO token_blacklist_blacklistedtoken (blacklisted_at, token_id) \
+    SELECT p.at, t.id FROM p, (SELECT id FROM old UNION ALL SELECT id FROM old_created) t \
+    ON CONFLICT (token_id) DO NOTHING RETURNING 1)";
+
+/// The CTE that records a token just issued (a login's or a rotation's new one), after
+/// a `p` of `new_jti`, `new_token`, `new_exp`, `user_id` and `at`. A jti already
+/// recorded (a retried statement) is left as it is, like [`outstand`].
+pub(super) const ISSUE_CTE: &str = ", \
+issued AS (INSERT INTO token_blacklist_outstandingtoken (token, created_at, expires_at, user_id, jti) \
+    SELECT new_token, at, new_exp, user_id, new_jti FROM p ON CONFLICT (jti) DO NOTHING)";
+
+/// The CTE that puts the new token in `p`'s `family` ([`join_family`]).
+pub(super) const NEW_MEMBER_CTE: &str = ", \
+new_member AS (INSERT INTO tokenpair_token_family (jti, family) \
+    SELECT new_jti, family FROM p ON CONFLICT (jti) DO NOTHING)";
+
+/// Bind `row` as the columns `{side}_jti`, `{side}_token`, `{side}_exp` of a
+/// statement's `p` (each followed by ", "): the names the CTEs above read.
+pub(super) fn bind_token<'b>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    row: &'b NewOutstanding,
+    side: &str,
+) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&row.jti)?;
+    out.push_sql(&format!("::text AS {side}_jti, "));
+    out.push_bind_param::<Text, _>(&row.token)?;
+    out.push_sql(&format!("::text AS {side}_token, "));
+    out.push_bind_param::<Timestamp, _>(&row.expires_at)?;
+    out.push_sql(&format!("::timestamp AS {side}_exp, "));
+    Ok(())
+}
+
+/// Bind `p`'s `user_id` and `at` (the last of its columns: no ", " after them); `at`
+/// a `NaiveDateTime` or an `Option` of one.
+pub(super) fn bind_user_at<'b, At>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    user_id: &'b Option<i32>,
+    at: &'b At,
+) -> QueryResult<()>
+where
+    At: ToSql<Nullable<Timestamp>, Pg>,
+{
+    out.push_bind_param::<Nullable<Integer>, _>(user_id)?;
+    out.push_sql("::integer AS user_id, ");
+    out.push_bind_param::<Nullable<Timestamp>, _>(at)?;
+    out.push_sql("::timestamp AS at");
+    Ok(())
+}
+
+/// [`spend`] on PostgreSQL: one statement (so one transaction), prepared once per
+/// connection (diesel's statement cache) unless PgBouncer's transaction mode forbids it.
+struct Spend<'a> {
+    row: &'a NewOutstanding,
+    at: NaiveDateTime,
+}
+
+impl QueryFragment<Pg> for Spend<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH p AS (SELECT ");
+        bind_token(&mut out, self.row, "old")?;
+        bind_user_at(&mut out, &self.row.user_id, &self.at)?;
+        out.push_sql(")");
+        out.push_sql(SPEND_CTES);
+        out.push_sql(" SELECT EXISTS (SELECT 1 FROM spent)");
+        Ok(())
+    }
+}
+
+// No static query id: diesel's statement cache keys it by its SQL.
+impl QueryId for Spend<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Spend<'_> {
+    type SqlType = Bool;
+}
+
+impl RunQueryDsl<PgConnection> for Spend<'_> {}
 
 /// Blacklist an outstanding token. `Ok(false)`: it already was (another
 /// request won the race).

@@ -7,11 +7,13 @@ pub mod blacklist;
 pub mod clock;
 mod error;
 pub mod health;
+pub mod issue;
 pub mod migrations;
 mod pgbouncer;
 mod pool;
 pub mod revocation;
 pub mod revocation_events;
+pub mod rotation;
 pub mod schema;
 mod sqlite_file;
 mod target;
@@ -24,7 +26,7 @@ use diesel::{PgConnection, SqliteConnection};
 pub use error::DbError;
 pub use pool::{Db, PoolSettings};
 pub use target::{DEFAULT_SQLITE_FILE, DatabaseTarget, Engine};
-pub use transaction::write_transaction;
+pub use transaction::{write_transaction, write_transaction_then};
 pub use wait::{DbWait, connect_waiting};
 
 /// A connection to whichever database `DATABASE_URL` names.

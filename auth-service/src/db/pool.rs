@@ -111,6 +111,9 @@ impl Shared {
             .max_size(settings.size)
             .min_idle(Some(1))
             .connection_timeout(settings.checkout_timeout)
+            // `checkout` pings only connections idle for a while: under load a ping per
+            // query would be a round trip (and a PostgreSQL statement) per query
+            .test_on_check_out(false)
             // The manager reports failures to `health`, which logs once per outage;
             // r2d2's default handler would log every retry.
             .error_handler(Box::new(r2d2::NopErrorHandler))
@@ -169,22 +172,44 @@ impl Db {
         let pool = self.shared.pool();
         let health = self.shared.health.clone();
         let timeout = self.shared.settings.checkout_timeout;
+        let shared = self.shared.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _entered = span.enter();
-            let mut conn = checkout(&pool, &health, timeout)?;
-            work(&mut conn)
+            let mut conn = checkout(&pool, &health, timeout, || {
+                r2d2::ManageConnection::connect(&shared.manager())
+            })?;
+            let done = work(&mut conn);
+            let extensions = r2d2::PooledConnection::extensions_mut(&mut conn);
+            if done.is_ok() {
+                extensions.insert(LastUsed(Instant::now()));
+            } else {
+                // the error may be the connection's: ping it before its next use
+                extensions.remove::<LastUsed>();
+            }
+            done
         })
         .await
         .map_err(|e| DbError::Unavailable(format!("blocking pool: {e}")))?
     }
 }
 
-/// A pooled connection within `timeout`, or 503 as soon as the database is found down.
+/// A connection that answered this recently is handed out without a ping: a server
+/// gone since then fails the query itself (diesel then marks the connection broken,
+/// and the pool drops it), as it would fail a query right after a ping.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// When a pooled connection last ran work (its r2d2 extension).
+struct LastUsed(Instant);
+
+/// A pooled connection within `timeout`, or 503 as soon as the database is found
+/// down. One idle for [`TRUSTED_FOR`] or more is pinged first (r2d2's
+/// `test_on_check_out`, for idle connections only); one that fails is dropped.
 fn checkout(
     pool: &DbPool,
     health: &Health,
     timeout: Duration,
+    reconnect: impl Fn() -> Result<DbConnection, ConnectError>,
 ) -> Result<r2d2::PooledConnection<Manager>, DbError> {
     let deadline = Instant::now() + timeout;
     loop {
@@ -193,7 +218,20 @@ fn checkout(
         }
         let left = deadline.saturating_duration_since(Instant::now());
         match pool.get_timeout(left.min(DOWN_CHECK)) {
-            Ok(conn) => return Ok(conn),
+            Ok(mut conn) => {
+                let recent = r2d2::PooledConnection::extensions(&conn)
+                    .get::<LastUsed>()
+                    .is_some_and(|used| used.0.elapsed() < TRUSTED_FOR);
+                if recent || conn.ping().is_ok() {
+                    return Ok(conn);
+                }
+                // gone (a server restart): a fresh connection in its place, as r2d2's
+                // own check would have opened
+                *conn = reconnect().map_err(|e| {
+                    DbError::Unavailable(format!("reconnecting a dropped connection: {}", e.0))
+                })?;
+                return Ok(conn);
+            }
             Err(e) if left <= DOWN_CHECK => {
                 return Err(DbError::Unavailable(format!(
                     "no pooled connection within DB_POOL_TIMEOUT ({timeout:?}): {e}"

@@ -110,6 +110,40 @@ pub fn lock(conn: &mut DbConnection, subject: Subject<'_>, mode: Mode) -> QueryR
     .map(drop)
 }
 
+/// The family of the token `jti` (its own jti when it is in none: a login's first token
+/// recorded before reuse detection was on), under the family's shared [`lock`]. On
+/// PostgreSQL the lookup and the lock are one statement, one round trip; a token's
+/// family never changes once recorded, so reading it before the lock is granted is safe.
+pub fn lock_family_of(conn: &mut DbConnection, jti: &str) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Family {
+        #[diesel(sql_type = Text)]
+        family: String,
+    }
+    let DbConnection::Postgres(c) = conn else {
+        return Ok(blacklist::family_of(conn, jti)?.map_or_else(|| jti.to_owned(), |(f, _)| f));
+    };
+    diesel::sql_query(
+        "SELECT f.family, pg_advisory_xact_lock_shared($1, hashtext(f.family)) \
+           FROM (SELECT coalesce((SELECT family FROM tokenpair_token_family WHERE jti = $2), $2) \
+                 AS family) f",
+    )
+    .bind::<Integer, _>(FAMILY_LOCKS)
+    .bind::<Text, _>(jti)
+    .get_result::<Family>(c)
+    .map(|row| row.family)
+}
+
+/// [`lock`] of a user as SQL without parameters, to send with `BEGIN` in one round trip
+/// (`db::write_transaction_then`).
+pub fn user_lock_statement(id: i32, mode: Mode) -> String {
+    let function = match mode {
+        Mode::Shared => "pg_advisory_xact_lock_shared",
+        Mode::Exclusive => "pg_advisory_xact_lock",
+    };
+    format!("SELECT {function}({USER_LOCKS}, {id})")
+}
+
 /// Record that `subject`'s tokens issued up to `at` are revoked; a later revocation
 /// already recorded is kept. Call under the subject's exclusive [`lock`].
 pub fn record(conn: &mut DbConnection, subject: Subject<'_>, at: NaiveDateTime) -> QueryResult<()> {
@@ -234,25 +268,6 @@ pub fn standing(
         blacklisted,
         revoked_at,
     })
-}
-
-/// Whether a token is revoked, checked inside a rotation (under its locks): the
-/// revocation times of its user and its family.
-pub fn revoked_now(
-    conn: &mut DbConnection,
-    iat: Option<f64>,
-    user_id: Option<i32>,
-    family: Option<&str>,
-) -> QueryResult<bool> {
-    let by_user = match user_id {
-        Some(id) => revoked_at(conn, Subject::User(id))?,
-        None => None,
-    };
-    let by_family = match family {
-        Some(name) => revoked_at(conn, Subject::Family(name))?,
-        None => None,
-    };
-    Ok(revoked(iat, latest(by_user, by_family)))
 }
 
 /// logout-all (and every per-user revocation: password change, deactivation), in one

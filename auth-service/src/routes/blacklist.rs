@@ -42,7 +42,7 @@ pub async fn blacklist(
 async fn log_out(token: &str, state: &AppState) -> Result<HttpResponse, AuthError> {
     let now = tokens::now();
     let loaded = load(state, token, TokenClass::Refresh, now, false).await?;
-    if !lifecycle::blacklist_token(state, &loaded.payload, now).await? {
+    if !lifecycle::blacklist_token(state, &loaded.payload, loaded.user_id, now).await? {
         // a concurrent call won: one logout succeeds, as a sequential retry would see
         return Err(state
             .challenge(ApiError::token_not_valid(TokenError::Blacklisted.message()))

@@ -11,7 +11,7 @@ use shared::tokens::{self, Claims};
 use shared::views::negotiate;
 
 use crate::cookies;
-use crate::db::users::{self, User};
+use crate::db::users::User;
 use crate::error::AuthError;
 use crate::lifecycle;
 use crate::login::{authenticate, check_ip};
@@ -74,13 +74,6 @@ async fn log_in(
         Some(password_md5(&user.password)),
         now,
     );
-    lifecycle::record_issued(state, &token, Some(user.id), now).await?;
-    if state.settings.jwt.update_last_login {
-        let (id, at) = (user.id, lifecycle::timestamp(now));
-        state
-            .db
-            .run(move |conn| Ok(users::touch_last_login(conn, id, at)?))
-            .await?;
-    }
+    lifecycle::record_login(state, &token, user.id, now).await?;
     Ok((user, token, now))
 }

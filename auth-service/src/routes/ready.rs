@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
+use diesel::r2d2::R2D2Connection;
 use shared::ApiError;
 
 use crate::db::{DbError, migrations};
@@ -28,9 +29,14 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// DB_POOL_TIMEOUT: a probe that hangs would be worse than one that fails.
 async fn not_ready_because(state: &AppState) -> Option<&'static str> {
     let limit = state.settings.database.pool_timeout;
-    let check = state
-        .db
-        .run(|conn| Ok(migrations::pending(conn).map(|pending| pending.is_empty())));
+    let check = state.db.run(|conn| {
+        // The pool hands out a connection used within the last second unpinged; the
+        // probe pings it anyway: a server lost since is "unreachable", where the
+        // migration query alone would fail as "cannot be read".
+        conn.ping()
+            .map_err(|e| DbError::Unavailable(format!("ping: {e}")))?;
+        Ok(migrations::pending(conn).map(|pending| pending.is_empty()))
+    });
     match actix_web::rt::time::timeout(limit, check).await {
         Err(_elapsed) => Some("the database did not answer within DB_POOL_TIMEOUT"),
         Ok(Err(DbError::Down | DbError::Unavailable(_))) => Some("the database is unreachable"),
