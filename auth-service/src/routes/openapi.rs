@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use shared::errors::json_response;
 
+use super::table::TokenView;
 use super::table::{
     ADMIN_USER, ADMIN_USER_PASSWORD, ADMIN_USERS, JWKS, LOGOUT_ALL, PASSWORD_CHANGE, REVOCATIONS,
     SCHEMA as PATH, TOKEN_VIEWS,
 };
-use super::view::TokenView;
 use crate::state::AppState;
 
 pub async fn schema(state: web::Data<AppState>) -> HttpResponse {

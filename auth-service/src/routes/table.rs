@@ -2,7 +2,19 @@
 //! them, read by the routing (`config`), the OpenAPI document and the
 //! APPEND_SLASH redirect, none of which depend on each other.
 
-use super::view::TokenView;
+/// A token view as the routing, its OPTIONS metadata, its browsable page and the OpenAPI
+/// document describe it (routing and metadata are `impl`s in `view`).
+pub struct TokenView {
+    pub path: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Writable serializer fields: (name, label).
+    pub fields: &'static [(&'static str, &'static str)],
+    /// Read-only fields DRF lists in the metadata.
+    pub read_only: &'static [(&'static str, &'static str)],
+    /// String fields of the 200 body (the optional ones are marked `?`).
+    pub returns: &'static [&'static str],
+}
 
 /// simplejwt's views at the URLs of its documentation (sliding ones beside them).
 pub const OBTAIN_PAIR: TokenView = TokenView {

@@ -15,19 +15,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use super::browsable::Browsable;
+use super::table::TokenView;
 use crate::state::AppState;
-
-pub struct TokenView {
-    pub path: &'static str,
-    pub name: &'static str,
-    pub description: &'static str,
-    /// Writable serializer fields: (name, label).
-    pub fields: &'static [(&'static str, &'static str)],
-    /// Read-only fields DRF lists in the metadata.
-    pub read_only: &'static [(&'static str, &'static str)],
-    /// String fields of the 200 body (the optional ones are marked `?`).
-    pub returns: &'static [&'static str],
-}
 
 impl TokenView {
     pub fn resource(&'static self, post: Route) -> impl HttpServiceFactory + use<> {

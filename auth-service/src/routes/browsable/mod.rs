@@ -19,7 +19,7 @@ use futures_util::future::{Either, LocalBoxFuture};
 use shared::negotiation::{Renderer, renderer_for};
 use std::future::{Ready, ready};
 
-use super::view::TokenView;
+use super::table::TokenView;
 
 /// `web::resource(..).wrap(Browsable(view))`, outside `drf_headers` so that the
 /// page lists the `Allow` and `Vary` headers the view answers with.

@@ -20,7 +20,7 @@ use shared::views::render_indented;
 use std::fmt::Write;
 use std::sync::LazyLock;
 
-use crate::routes::view::TokenView;
+use crate::routes::table::TokenView;
 
 /// The page's only style sheet, inline.
 const STYLE: &str = include_str!("page.css");
