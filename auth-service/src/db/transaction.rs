@@ -45,14 +45,25 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    fn commit<C>(c: &mut C) -> diesel::QueryResult<()>
+    /// COMMIT after `work` succeeded, else ROLLBACK: the same for either engine.
+    fn finish<C, T, E>(c: &mut C, outcome: Result<T, E>) -> Result<T, E>
     where
         C: Connection<TransactionManager = AnsiTransactionManager>,
+        E: From<diesel::result::Error>,
     {
-        AnsiTransactionManager::commit_transaction(c).inspect_err(|_| {
-            // a failed COMMIT leaves the transaction open: roll it back before reporting
-            let _ = AnsiTransactionManager::rollback_transaction(c);
-        })
+        match outcome {
+            Ok(value) => {
+                AnsiTransactionManager::commit_transaction(c).inspect_err(|_| {
+                    // a failed COMMIT leaves the transaction open: roll it back before reporting
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                })?;
+                Ok(value)
+            }
+            Err(e) => {
+                AnsiTransactionManager::rollback_transaction(c)?;
+                Err(e)
+            }
+        }
     }
     match conn {
         DbConnection::Postgres(c) => {
@@ -65,16 +76,8 @@ where
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, begin)?,
     }
     let outcome = work(conn);
-    match (outcome, conn) {
-        (Ok(value), DbConnection::Postgres(c)) => commit(c).map(|()| value).map_err(Into::into),
-        (Ok(value), DbConnection::Sqlite(c)) => commit(c).map(|()| value).map_err(Into::into),
-        (Err(e), DbConnection::Postgres(c)) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(e)
-        }
-        (Err(e), DbConnection::Sqlite(c)) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(e)
-        }
+    match conn {
+        DbConnection::Postgres(c) => finish(c, outcome),
+        DbConnection::Sqlite(c) => finish(c, outcome),
     }
 }
